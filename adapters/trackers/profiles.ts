@@ -1,0 +1,127 @@
+/**
+ * What each tracker kind accepts under `tracker.provider`, its documented defaults and its secrets.
+ * The config layer builds its schema from these profiles, so the core never names a provider.
+ * Sandbox-safe (zod only): the JSON Schema generator and workflows may import it.
+ */
+import { z } from 'zod';
+
+export interface TrackerSecret {
+  /** Key under `provider` that holds the secret (a literal or `$VAR`). */
+  key: string;
+  /** Environment variable read when the key is omitted (an adapter-local fallback, SPEC §6.1). */
+  env?: string;
+  /** When false, a missing value is allowed (for example a webhook secret). */
+  required: boolean;
+}
+
+export interface TrackerProfile {
+  kind: string;
+  title: string;
+  providerSchema: z.ZodObject;
+  defaultActiveStates?: readonly string[];
+  defaultTerminalStates?: readonly string[];
+  secrets: readonly TrackerSecret[];
+  /** Provider keys that are local filesystem paths: `~` and `$VAR` expand, relative to the config file. */
+  pathKeys?: readonly string[];
+}
+
+const SYMPHONY_TERMINAL = ['Closed', 'Cancelled', 'Canceled', 'Duplicate', 'Done'] as const;
+const SYMPHONY_ACTIVE = ['Todo', 'In Progress'] as const;
+
+const fileProfile: TrackerProfile = {
+  kind: 'file',
+  title: 'A folder of Markdown issues with YAML front matter (the embedded default)',
+  providerSchema: z.looseObject({
+    dir: z.string().min(1).default('./issues').describe('Folder of `*.md` issues, relative to the config file'),
+  }),
+  defaultActiveStates: SYMPHONY_ACTIVE,
+  defaultTerminalStates: SYMPHONY_TERMINAL,
+  secrets: [],
+  pathKeys: ['dir'],
+};
+
+const memoryProfile: TrackerProfile = {
+  kind: 'memory',
+  title: 'In-process tracker for tests',
+  providerSchema: z.looseObject({
+    store: z.string().min(1).default('default').describe('Name of the in-process store shared with tests'),
+  }),
+  defaultActiveStates: SYMPHONY_ACTIVE,
+  defaultTerminalStates: SYMPHONY_TERMINAL,
+  secrets: [],
+};
+
+const linearProfile: TrackerProfile = {
+  kind: 'linear',
+  title: 'Linear (GraphQL through @linear/sdk)',
+  providerSchema: z.looseObject({
+    endpoint: z.string().url().default('https://api.linear.app/graphql'),
+    api_key: z.string().optional().describe('Linear API key; `$VAR` or omitted to read LINEAR_API_KEY'),
+    project_slug: z.string().min(1).describe('Project slug id (the part of the project URL after the name)'),
+    assignee: z.string().optional().describe('User id, or `me`; only issues assigned to it dispatch'),
+    webhook_secret: z.string().optional().describe('Signing secret of the Linear webhook; `$VAR` recommended'),
+  }),
+  defaultActiveStates: SYMPHONY_ACTIVE,
+  defaultTerminalStates: SYMPHONY_TERMINAL,
+  secrets: [
+    { key: 'api_key', env: 'LINEAR_API_KEY', required: true },
+    { key: 'webhook_secret', required: false },
+  ],
+};
+
+const githubProfile: TrackerProfile = {
+  kind: 'github',
+  title: 'GitHub Issues (REST and GraphQL through octokit)',
+  providerSchema: z.looseObject({
+    repo: z.union([z.string(), z.array(z.string()).min(1)]).describe('`owner/name`, or a list of them'),
+    token: z.string().optional().describe('GitHub token; `$VAR` or omitted to read GITHUB_TOKEN'),
+    api_url: z.string().url().default('https://api.github.com'),
+    state_source: z
+      .enum(['labels', 'issue_state', 'project'])
+      .default('labels')
+      .describe('Where the Baton state comes from: a label prefix, open/closed, or a Projects v2 field'),
+    state_label_prefix: z.string().default('baton:'),
+    project: z
+      .object({ owner: z.string(), number: z.number().int().positive(), field: z.string().default('Status') })
+      .optional(),
+    webhook_secret: z.string().optional(),
+  }),
+  defaultTerminalStates: ['closed'],
+  secrets: [
+    { key: 'token', env: 'GITHUB_TOKEN', required: true },
+    { key: 'webhook_secret', required: false },
+  ],
+};
+
+const jiraProfile: TrackerProfile = {
+  kind: 'jira',
+  title: 'Jira Cloud (REST v3 through jira.js)',
+  providerSchema: z.looseObject({
+    base_url: z.string().url().describe('https://<site>.atlassian.net'),
+    email: z.string().optional().describe('Account email for basic auth; `$VAR` or omitted to read JIRA_EMAIL'),
+    api_token: z.string().optional().describe('API token; `$VAR` or omitted to read JIRA_API_TOKEN'),
+    project: z.string().min(1).describe('Project key, for example `ENG`'),
+    jql: z.string().optional().describe('Extra JQL ANDed to the generated query'),
+    webhook_secret: z.string().optional(),
+  }),
+  secrets: [
+    { key: 'email', env: 'JIRA_EMAIL', required: true },
+    { key: 'api_token', env: 'JIRA_API_TOKEN', required: true },
+    { key: 'webhook_secret', required: false },
+  ],
+};
+
+export const trackerProfiles = {
+  file: fileProfile,
+  memory: memoryProfile,
+  linear: linearProfile,
+  github: githubProfile,
+  jira: jiraProfile,
+} as const satisfies Record<string, TrackerProfile>;
+
+export type TrackerKind = keyof typeof trackerProfiles;
+export const trackerKinds = Object.keys(trackerProfiles) as TrackerKind[];
+
+export function trackerProfile(kind: string): TrackerProfile | undefined {
+  return (trackerProfiles as Record<string, TrackerProfile>)[kind];
+}
