@@ -224,6 +224,8 @@ export interface TrackerConfig {
   required_labels: string[];
   active_states: string[];
   terminal_states: string[];
+  /** Environment variable names that hold this tracker's secrets (fallbacks and `$VAR` references). */
+  secret_env: string[];
 }
 
 /** A stage after normalization: its prompt template text resolved and its policy merged. */
