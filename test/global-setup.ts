@@ -1,0 +1,62 @@
+/**
+ * Once per `vitest run`: finds (or installs, on a fresh clone) the Temporal CLI and starts ONE dev
+ * server with Baton's search attributes, shared by every test file through `inject('temporalAddress')`.
+ * Set `TEMPORAL_SERVICE_ADDRESS` to run the suite against a server already running (e.g.
+ * `temporal server start-dev --ui-port 8233`, to watch the tests in the Web UI); set
+ * `BATON_TEST_UI_PORT` to turn on the UI of the server started here.
+ */
+import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestProject } from 'vitest/node';
+import { batonSearchAttributes } from '../core/search-attributes.js';
+import { createLogger } from '../runtime/logger.js';
+import { ensureSearchAttributes } from '../runtime/search-attributes.js';
+import { resolveTemporalCli } from '../runtime/temporal-binary.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** `host:port` of the shared Temporal frontend. */
+    temporalAddress: string;
+    /** Namespace the shared server serves Baton's search attributes in. */
+    temporalNamespace: string;
+    /** Absolute path of the Temporal CLI binary (empty when an external server is used and none was resolved). */
+    temporalCliPath: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const logger = createLogger({ name: 'test-setup', level: process.env.BATON_LOG_LEVEL ?? 'warn' });
+  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+  const external = process.env.TEMPORAL_SERVICE_ADDRESS;
+
+  if (external) {
+    const connection = await Connection.connect({ address: external });
+    try {
+      await ensureSearchAttributes(connection, namespace, { logger });
+    } finally {
+      await connection.close();
+    }
+    project.provide('temporalAddress', external);
+    project.provide('temporalNamespace', namespace);
+    project.provide('temporalCliPath', process.env.TEMPORAL_CLI_PATH ?? '');
+    return async () => undefined;
+  }
+
+  const cliPath = await resolveTemporalCli({ logger });
+  const uiPort = process.env.BATON_TEST_UI_PORT ? Number(process.env.BATON_TEST_UI_PORT) : undefined;
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: cliPath },
+      namespace,
+      searchAttributes: batonSearchAttributes,
+      log: { format: 'pretty', level: 'error' },
+      ...(uiPort ? { ui: true, uiPort } : {}),
+    },
+  });
+  project.provide('temporalAddress', env.address);
+  project.provide('temporalNamespace', namespace);
+  project.provide('temporalCliPath', cliPath);
+  return async () => {
+    await env.teardown();
+  };
+}
