@@ -24,6 +24,7 @@ export const ErrorCategory = {
   workspaceOutsideRoot: 'workspace_outside_root',
   workspaceEqualsRoot: 'workspace_equals_root',
   workspaceSymlinkEscape: 'workspace_symlink_escape',
+  workspacePathUnreadable: 'workspace_path_unreadable',
   workspaceCreateFailed: 'workspace_create_failed',
   hookFailed: 'hook_failed',
   hookTimeout: 'hook_timeout',
