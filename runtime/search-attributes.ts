@@ -81,11 +81,12 @@ export function searchAttributeCreateCommands(
   keys: ReadonlyArray<SearchAttributeKey<SearchAttributeType>>,
 ): string[] {
   return keys.map(
-    (k) => `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type ${displayType(k.type)}`,
+    (k) => `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type ${cliSearchAttributeType(k.type)}`,
   );
 }
 
-function displayType(type: SearchAttributeType): string {
+/** The Temporal CLI's spelling of a type (`KEYWORD_LIST` → `KeywordList`), for `--search-attribute` and `--type`. */
+export function cliSearchAttributeType(type: SearchAttributeType): string {
   return type
     .toLowerCase()
     .split('_')
