@@ -252,11 +252,23 @@ export class FileTracker implements TrackerAdapter {
     const recorded = issue.native_ref?.path;
     if (typeof recorded === 'string' && path.dirname(path.resolve(recorded)) === this.dir && recorded.endsWith('.md')) {
       const record = await this.readRecord(path.basename(recorded));
-      const fields = record?.fields;
-      const id = fields ? (fields.id ?? fields.identifier ?? record.fallbackIdentifier) : undefined;
-      if (id !== undefined && String(id).trim() === issue.id) return path.resolve(recorded);
+      // A file that became unreadable is still the issue's file: `change` reports why it can't edit it.
+      if (record && !record.fields) return record.source;
+      if (record?.fields) {
+        const id = record.fields.id ?? record.fields.identifier ?? record.fallbackIdentifier;
+        if (id !== undefined && String(id).trim() === issue.id) return record.source;
+      }
     }
-    const found = (await this.scan()).issues.find((i) => i.id === issue.id);
+    const snapshot = await this.scan();
+    const found = snapshot.issues.find((i) => i.id === issue.id);
+    const broken = snapshot.malformed.find((m) => m.claimedId === issue.id);
+    if (!found && broken) {
+      throw new BatonError(
+        ErrorCategory.trackerResponse,
+        `tracker \`${this.config.name}\`: cannot update ${broken.source} because ${broken.reason}; fix the file`,
+        { retryable: false },
+      );
+    }
     if (!found) {
       throw new BatonError(
         ErrorCategory.trackerStatus,
