@@ -1,6 +1,11 @@
 /** Every CLI command, in the order `baton --help` lists them. */
 import type { Command } from 'commander';
+import { registerOperatorCommands } from './operator.js';
+import { registerRefresh } from './refresh.js';
+import { registerStart } from './start.js';
+import { registerStatus } from './status.js';
+import { registerWorker } from './worker.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerStart, registerWorker, registerStatus, registerOperatorCommands, registerRefresh];

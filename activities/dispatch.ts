@@ -1,0 +1,73 @@
+/**
+ * Handing issues to their issue workflows. New issues are started with signal-with-start on a
+ * workflow id derived from tracker + identifier, so a second dispatch of the same issue (another
+ * orchestrator, a retried activity) only signals the run that exists. Snapshots for issues already
+ * in flight are plain signals: a closed workflow is reported back, never restarted by accident.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { issueFingerprint, type Issue } from '../core/issue.js';
+import { issueWorkflowId, snapshotSignal } from '../core/protocol.js';
+import { BatonDeployment, BatonIssue, BatonStage, BatonState, BatonStatus, BatonTracker } from '../core/search-attributes.js';
+import type { BatonRuntime } from './runtime.js';
+
+export interface DispatchItem {
+  tracker: string;
+  issueId: string;
+  identifier: string;
+  snapshot: Issue | null;
+  start: boolean;
+}
+
+export interface DispatchResult {
+  started: { workflowId: string; tracker: string; issueId: string; identifier: string; fingerprint: string; state: string }[];
+  /** In-flight workflows that turned out to be closed. */
+  missing: string[];
+}
+
+export function createDispatchActivities(rt: BatonRuntime) {
+  return {
+    async dispatchIssues(input: { configPath: string; deployment: string; items: DispatchItem[] }): Promise<DispatchResult> {
+      const { config } = rt.config(input.configPath);
+      const result: DispatchResult = { started: [], missing: [] };
+      for (const item of input.items) {
+        const workflowId = issueWorkflowId(item.tracker, item.identifier);
+        if (item.start && item.snapshot) {
+          const issue = item.snapshot;
+          await rt.client.workflow.signalWithStart('issueWorkflow', {
+            workflowId,
+            taskQueue: config.temporal.task_queue,
+            args: [{ configPath: input.configPath, deployment: input.deployment, tracker: item.tracker, issueId: issue.id, identifier: issue.identifier, snapshot: issue }],
+            signal: snapshotSignal,
+            signalArgs: [{ issue }],
+            typedSearchAttributes: [
+              { key: BatonTracker, value: item.tracker },
+              { key: BatonIssue, value: issue.identifier },
+              { key: BatonDeployment, value: input.deployment },
+              { key: BatonState, value: issue.state },
+              { key: BatonStage, value: 'none' },
+              { key: BatonStatus, value: 'starting' },
+            ],
+            memo: { title: issue.title, url: issue.url ?? '' },
+            staticSummary: `${issue.identifier} · ${issue.title}`.slice(0, 190),
+          });
+          result.started.push({
+            workflowId,
+            tracker: item.tracker,
+            issueId: issue.id,
+            identifier: issue.identifier,
+            fingerprint: issueFingerprint(issue),
+            state: issue.state,
+          });
+          continue;
+        }
+        try {
+          await rt.client.workflow.getHandle(workflowId).signal(snapshotSignal, { issue: item.snapshot });
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) result.missing.push(workflowId);
+          else throw err;
+        }
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/** `baton approve|reject|retry|cancel <identifier>`: operator actions on one issue. */
+import type { Command } from 'commander';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { approveUpdate, cancelUpdate, issueWorkflowId, rejectUpdate, retryUpdate } from '../../core/protocol.js';
+import { BatonError, ErrorCategory } from '../../core/errors.js';
+import { connectClient, loadCliConfig } from '../context.js';
+import { runCommand } from '../runner.js';
+
+const actions = {
+  approve: { update: approveUpdate, help: 'approve the gate (or the agent request) the issue waits at' },
+  reject: { update: rejectUpdate, help: 'reject at the gate: the issue goes back to the gate’s on_reject stage' },
+  retry: { update: retryUpdate, help: 'retry a stopped or backing-off issue now' },
+  cancel: { update: cancelUpdate, help: 'stop the running agent and hold the issue for an operator' },
+} as const;
+
+export function registerOperatorCommands(program: Command): void {
+  for (const [name, action] of Object.entries(actions)) {
+    program
+      .command(name)
+      .description(action.help)
+      .argument('<identifier>', 'issue identifier, e.g. ENG-12')
+      .option('-c, --config <file>', 'baton.yaml or WORKFLOW.md (default: ./baton.yaml, else ./WORKFLOW.md)')
+      .option('-t, --tracker <name>', 'tracker name, when the config has several')
+      .option('-r, --reason <text>', 'why (recorded in the issue history)')
+      .action(
+        runCommand(async (identifier: string, opts: { config?: string; tracker?: string; reason?: string }) => {
+          const { config } = await loadCliConfig(opts.config);
+          const tracker = opts.tracker ?? (config.trackers.length === 1 ? config.trackers[0]!.name : undefined);
+          if (!tracker) {
+            throw new BatonError(ErrorCategory.usage, `this config has several trackers (${config.trackers.map((t) => t.name).join(', ')}); pass --tracker <name>`);
+          }
+          const { client, connection } = await connectClient(config);
+          try {
+            const handle = client.workflow.getHandle(issueWorkflowId(tracker, identifier));
+            const message = await handle.executeUpdate(action.update, { args: [{ reason: opts.reason, by: process.env.USER }] });
+            process.stdout.write(`${message}\n`);
+          } catch (err) {
+            if (err instanceof WorkflowNotFoundError) {
+              throw new BatonError(ErrorCategory.usage, `no Baton workflow for ${identifier} on tracker ${tracker}; see \`baton status\``);
+            }
+            if (err instanceof WorkflowUpdateFailedError) {
+              throw new BatonError(ErrorCategory.usage, (err.cause as Error | undefined)?.message ?? err.message);
+            }
+            throw err;
+          } finally {
+            await connection.close();
+          }
+        }),
+      );
+  }
+}

@@ -1,0 +1,24 @@
+/** `baton refresh [config]`: poll the trackers now instead of at the next interval. */
+import type { Command } from 'commander';
+import { orchestratorWorkflowId, refreshSignal } from '../../core/protocol.js';
+import { connectClient, loadCliConfig } from '../context.js';
+import { runCommand } from '../runner.js';
+
+export function registerRefresh(program: Command): void {
+  program
+    .command('refresh')
+    .description('poll every tracker now')
+    .argument('[config]', 'baton.yaml or WORKFLOW.md (default: ./baton.yaml, else ./WORKFLOW.md)')
+    .action(
+      runCommand(async (file: string | undefined) => {
+        const { config } = await loadCliConfig(file);
+        const { client, connection } = await connectClient(config);
+        try {
+          await client.workflow.getHandle(orchestratorWorkflowId(config.name)).signal(refreshSignal);
+          process.stdout.write('refresh requested\n');
+        } finally {
+          await connection.close();
+        }
+      }),
+    );
+}
