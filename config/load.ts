@@ -1,0 +1,148 @@
+/**
+ * Loads a `baton.yaml` or a Symphony `WORKFLOW.md` into the effective `BatonConfig`, or throws a
+ * `ConfigError` listing every problem with its file, line and column (SPEC §5, §6.1).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { ErrorCategory } from '../core/errors.js';
+import { ConfigError, Severity, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { isMarkdownPath, splitFrontMatter } from './front-matter.js';
+import { normalizeConfig } from './normalize.js';
+import type { Env } from './resolve-env.js';
+import { Reporter } from './reporter.js';
+import { BatonConfigSchema, type BatonConfig } from './schema.js';
+import { walkUnknownKeys } from './schema-walk.js';
+import { createSourceMap, type SourceMap } from './source-map.js';
+import { mergeLegacyAliases } from './trackers.js';
+import { zodDiagnostics } from './zod-diagnostics.js';
+
+export interface LoadOptions {
+  /** Environment for `$VAR` references and documented fallbacks (default: `process.env`). */
+  env?: Env;
+  /** Home directory for `~` (default: `os.homedir()`). */
+  home?: string;
+}
+
+export interface LoadResult {
+  config: BatonConfig;
+  /** Non-fatal findings: unknown keys (with suggestions), ignored values, literal secrets. */
+  warnings: Diagnostic[];
+  /** Every file the config was built from (the config file first, then prompt files). */
+  files: string[];
+}
+
+/** Symphony keys Baton accepts but does not use, and why. */
+const SYMPHONY_ONLY_KEYS: Record<string, string> = {
+  worker: 'Symphony’s SSH workers are replaced by Baton workers on a shared Temporal task queue (`baton worker`)',
+  observability: 'Symphony’s terminal dashboard is replaced by the Temporal Web UI, `baton status` and `server.port`',
+};
+
+function readSource(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError([
+      {
+        severity: Severity.error,
+        category: ErrorCategory.missingWorkflowFile,
+        file,
+        path: '',
+        message: code === 'ENOENT' ? 'config file not found' : `cannot read the config file (${code})`,
+        hint: 'pass the path of a baton.yaml or WORKFLOW.md, or run Baton in the directory that holds one',
+      },
+    ]);
+  }
+}
+
+function parseDiagnostics(doc: Document, file: string, firstLine: number): Diagnostic[] {
+  return doc.errors.map((err) => {
+    const pos = err.linePos?.[0];
+    const message = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
+    return {
+      severity: Severity.error,
+      category: ErrorCategory.workflowParseError,
+      file,
+      ...(pos ? { line: pos.line + firstLine - 1, column: pos.col } : {}),
+      path: '',
+      message: `invalid YAML: ${message}`,
+      hint: err.code === 'DUPLICATE_KEY' ? 'remove or rename one of the duplicate keys' : 'fix the YAML syntax here (indentation, quoting, a missing `:` or closing bracket)',
+    };
+  });
+}
+
+function isPlainMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function reportUnknownKeys(raw: Record<string, unknown>, reporter: Reporter): void {
+  for (const unknown of walkUnknownKeys(BatonConfigSchema, raw)) {
+    const key = String(unknown.path[unknown.path.length - 1]);
+    const symphonyNote = unknown.path.length === 1 ? SYMPHONY_ONLY_KEYS[key] : undefined;
+    if (symphonyNote) {
+      reporter.warn(unknown.path, `is not used by Baton: ${symphonyNote}`, `remove \`${key}\` when this file no longer needs to run on Symphony`, { key: true });
+      continue;
+    }
+    reporter.warn(
+      unknown.path,
+      `unknown key \`${key}\`${unknown.suggestion ? `: did you mean \`${unknown.suggestion}\`?` : ''}`,
+      unknown.suggestion ? `rename it to \`${unknown.suggestion}\`` : `remove it; keys allowed here: ${unknown.known.join(', ')}`,
+      { key: true },
+    );
+  }
+}
+
+/**
+ * Reads, validates and normalizes one config file. A `.md` file is a Symphony WORKFLOW.md (front
+ * matter + prompt body); anything else is plain YAML. Synchronous, so reload checks stay cheap.
+ * Throws `ConfigError` (a BatonError) holding every diagnostic when the file cannot be used.
+ */
+export function loadConfig(path: string, options: LoadOptions = {}): LoadResult {
+  const file = resolve(path);
+  const baseDir = dirname(file);
+  const env = options.env ?? process.env;
+  const text = readSource(file);
+  const markdown = isMarkdownPath(file);
+  const split = markdown ? splitFrontMatter(text) : undefined;
+  const yamlText = split ? (split.frontMatter ?? '') : text;
+  const firstLine = split?.frontMatterLine ?? 1;
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter, uniqueKeys: true });
+  if (doc.errors.length > 0) throw new ConfigError(parseDiagnostics(doc, file, firstLine));
+  const map: SourceMap = createSourceMap(file, doc, lineCounter, firstLine);
+  const reporter = new Reporter(map);
+
+  const raw: unknown = doc.toJS() ?? {};
+  if (!isPlainMap(raw)) {
+    const what = Array.isArray(raw) ? 'a list' : `a single value (${JSON.stringify(raw)})`;
+    reporter.error(
+      ErrorCategory.frontMatterNotAMap,
+      [],
+      `the ${markdown ? 'front matter' : 'file'} must be a map of keys (\`tracker:\`, \`polling:\`, …), but it is ${what}`,
+      'write `key: value` lines at the top level',
+    );
+    throw new ConfigError(reporter.diagnostics);
+  }
+
+  reportUnknownKeys(raw, reporter);
+  const moved = mergeLegacyAliases(raw, reporter);
+  const parsed = BatonConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const errors = zodDiagnostics(parsed.error.issues, {
+      raw,
+      schema: BatonConfigSchema,
+      map,
+      sourcePath: (p) => moved.get(JSON.stringify(p)) ?? p,
+    });
+    throw new ConfigError([...errors, ...reporter.diagnostics]);
+  }
+
+  const files = [file];
+  const flavor = markdown && parsed.data.stages === undefined ? 'symphony' : 'baton';
+  const body = split ? { text: split.body, line: split.bodyLine } : undefined;
+  const config = normalizeConfig(parsed.data, { reporter, env, file, baseDir, home: options.home, flavor, body, files });
+  if (reporter.hasErrors) throw new ConfigError(reporter.diagnostics);
+  return { config, warnings: sortDiagnostics(reporter.warnings), files };
+}

@@ -1,0 +1,215 @@
+/**
+ * Tracker normalization: Symphony's singular `tracker` and Baton's `trackers` become one list of
+ * named trackers with provider secrets resolved from the environment (in-process only), path keys
+ * expanded, labels normalized and state lists defaulted from the adapter profile.
+ */
+import { trackerProfile, trackerKinds, type TrackerProfile } from '../adapters/trackers/profiles.js';
+import { ErrorCategory } from '../core/errors.js';
+import { normalizeState } from '../core/issue.js';
+import type { ParsedConfig, TrackerConfig } from './schema.js';
+import { expandPath, resolveSecret, type Env } from './resolve-env.js';
+import type { Reporter } from './reporter.js';
+
+type Path = (string | number)[];
+type ParsedTracker = NonNullable<ParsedConfig['tracker']>;
+
+/** Symphony's legacy flat Linear keys, merged put-if-absent into `provider`. */
+export const LEGACY_PROVIDER_ALIASES = ['endpoint', 'api_key', 'project_slug', 'assignee'] as const;
+
+/** A normalized tracker plus where it came from, for later cross-checks. */
+export interface TrackerDraft {
+  config: TrackerConfig;
+  /** Source path: `['tracker']` or `['trackers', i]`. */
+  path: Path;
+  /** Whether `active_states` was written in the file (not defaulted). */
+  activeExplicit: boolean;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The raw tracker maps of a document with their source paths. */
+export function rawTrackers(raw: Record<string, unknown>): { path: Path; value: Record<string, unknown> }[] {
+  const out: { path: Path; value: Record<string, unknown> }[] = [];
+  if (isMap(raw.tracker)) out.push({ path: ['tracker'], value: raw.tracker });
+  if (Array.isArray(raw.trackers)) {
+    raw.trackers.forEach((t, i) => {
+      if (isMap(t)) out.push({ path: ['trackers', i], value: t });
+    });
+  }
+  return out;
+}
+
+/**
+ * Moves legacy flat aliases (`tracker.api_key`, …) into `tracker.provider` when the provider does
+ * not set them (provider wins), before schema validation so the adapter schema sees them. Returns
+ * a map from the provider path to the alias's own path, for locating diagnostics.
+ */
+export function mergeLegacyAliases(raw: Record<string, unknown>, reporter: Reporter): Map<string, Path> {
+  const moved = new Map<string, Path>();
+  for (const { path, value } of rawTrackers(raw)) {
+    const profile = typeof value.kind === 'string' ? trackerProfile(value.kind) : undefined;
+    if (!profile) continue;
+    const known = Object.keys(profile.providerSchema.shape);
+    for (const alias of LEGACY_PROVIDER_ALIASES) {
+      if (value[alias] === undefined) continue;
+      if (!known.includes(alias)) {
+        reporter.warn([...path, alias], `is a legacy Linear alias; a \`${profile.kind}\` tracker has no \`provider.${alias}\`, so it is ignored`, `remove \`${alias}\``, { key: true });
+        continue;
+      }
+      if (value.provider === undefined || value.provider === null) value.provider = {};
+      if (!isMap(value.provider)) continue;
+      if (value.provider[alias] === undefined) {
+        value.provider[alias] = value[alias];
+        moved.set(JSON.stringify([...path, 'provider', alias]), [...path, alias]);
+      }
+    }
+  }
+  return moved;
+}
+
+function dedupeStates(states: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return states.filter((s) => {
+    const key = normalizeState(s);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Trimmed, lower-cased, de-duplicated; a blank label is kept (it matches no issue, SPEC §5.3.1). */
+function normalizeRequiredLabels(labels: readonly string[], path: Path, reporter: Reporter): string[] {
+  const out = new Set<string>();
+  labels.forEach((label, i) => {
+    const norm = label.trim().toLowerCase();
+    if (!norm) reporter.warn([...path, 'required_labels', i], 'a blank required label matches no issue, so nothing will dispatch', 'remove the blank entry');
+    out.add(norm);
+  });
+  return [...out];
+}
+
+function resolveSecrets(provider: Record<string, unknown>, profile: TrackerProfile, name: string, path: Path, env: Env, reporter: Reporter): string[] {
+  const envNames = new Set<string>();
+  for (const secret of profile.secrets) {
+    const written = provider[secret.key];
+    const keyPath = [...path, 'provider', secret.key];
+    const value = typeof written === 'string' ? written : undefined;
+    const result = resolveSecret(value, secret.env, env);
+    result.envNames.forEach((n) => envNames.add(n));
+    if (result.invalidReference !== undefined) {
+      reporter.error(
+        ErrorCategory.invalidTrackerConfig,
+        keyPath,
+        `\`$${result.invalidReference}\` is not a valid environment variable reference`,
+        'write `$NAME` where NAME matches ^[A-Za-z_][A-Za-z0-9_]*$',
+      );
+      continue;
+    }
+    if (result.source === 'literal') {
+      reporter.warn(
+        keyPath,
+        'holds a literal secret; anyone who can read this file (including the agent, if it is in the repository) can read it',
+        `write \`${secret.key}: $${secret.env ?? 'NAME'}\` and set that variable in Baton's environment`,
+      );
+    }
+    if (result.value !== undefined) {
+      provider[secret.key] = result.value;
+      continue;
+    }
+    delete provider[secret.key];
+    if (!secret.required) continue;
+    const vars = result.envNames.length > 0 ? result.envNames.join(' or ') : undefined;
+    reporter.error(
+      ErrorCategory.missingTrackerSecret,
+      value === undefined ? path : keyPath,
+      vars
+        ? `tracker \`${name}\` has no \`provider.${secret.key}\`: environment variable ${vars} is not set (or is empty)`
+        : `tracker \`${name}\` needs \`provider.${secret.key}\``,
+      vars
+        ? `set ${result.envNames[0]} in Baton's environment${secret.env && value === undefined ? '' : `, or point \`provider.${secret.key}\` at a variable that is set`}`
+        : `add \`provider.${secret.key}: $NAME\` and set NAME in Baton's environment`,
+    );
+  }
+  return [...envNames];
+}
+
+function expandPathKeys(provider: Record<string, unknown>, profile: TrackerProfile, path: Path, ctx: TrackerContext): void {
+  for (const key of profile.pathKeys ?? []) {
+    const value = provider[key];
+    if (typeof value !== 'string') continue;
+    const result = expandPath(value, ctx);
+    if (result.path) provider[key] = result.path;
+    else if (result.invalidReference !== undefined) {
+      ctx.reporter.error(ErrorCategory.invalidTrackerConfig, [...path, 'provider', key], `\`$${result.invalidReference}\` is not a valid environment variable reference`, 'write `$NAME` where NAME matches ^[A-Za-z_][A-Za-z0-9_]*$');
+    } else {
+      ctx.reporter.error(ErrorCategory.invalidTrackerConfig, [...path, 'provider', key], `environment variable ${result.envName} is not set (or is empty)`, `set ${result.envName}, or write the path itself`);
+    }
+  }
+}
+
+export interface TrackerContext {
+  reporter: Reporter;
+  env: Env;
+  baseDir: string;
+  home?: string;
+  /** A symphony-flavored file takes its active states from the profile; a baton.yaml from its stages. */
+  flavor: 'baton' | 'symphony';
+}
+
+/**
+ * Normalizes the tracker(s) of a parsed document. Active states stay empty when the file omits
+ * them in a baton.yaml: the caller fills them from the stages.
+ */
+export function normalizeTrackers(parsed: ParsedConfig, ctx: TrackerContext): TrackerDraft[] {
+  const { reporter } = ctx;
+  if (parsed.tracker && parsed.trackers) {
+    reporter.error(ErrorCategory.invalidConfig, ['trackers'], 'both `tracker` and `trackers` are set', 'keep one: `tracker:` (one tracker, as in Symphony) or `trackers:` (a list)', { key: true });
+    return [];
+  }
+  const list: { path: Path; tracker: ParsedTracker }[] = parsed.tracker
+    ? [{ path: ['tracker'], tracker: parsed.tracker }]
+    : (parsed.trackers ?? []).map((tracker, i) => ({ path: ['trackers', i], tracker }));
+  if (list.length === 0) {
+    reporter.error(ErrorCategory.invalidTrackerConfig, ['tracker'], 'no tracker is configured', `add \`tracker:\` with \`kind:\` (one of: ${trackerKinds.join(', ')})`);
+    return [];
+  }
+  const names = new Map<string, Path>();
+  return list.map(({ path, tracker }) => {
+    const profile = trackerProfile(tracker.kind)!;
+    const name = tracker.name ?? tracker.kind;
+    if (names.has(name)) {
+      reporter.error(ErrorCategory.invalidConfig, tracker.name ? [...path, 'name'] : path, `tracker name \`${name}\` is used twice`, 'give each tracker its own `name:` (it names workflows and statuses)');
+    }
+    names.set(name, path);
+    const provider: Record<string, unknown> = { ...tracker.provider };
+    const secret_env = resolveSecrets(provider, profile, name, path, ctx.env, reporter);
+    expandPathKeys(provider, profile, path, ctx);
+    const activeExplicit = tracker.active_states !== undefined;
+    let active = tracker.active_states ?? (ctx.flavor === 'symphony' ? profile.defaultActiveStates : undefined);
+    if (!active && ctx.flavor === 'symphony') {
+      reporter.error(ErrorCategory.invalidTrackerConfig, path, `\`active_states\` is required: a \`${tracker.kind}\` tracker has no default`, 'list the tracker states Baton works on, e.g. `active_states: [Todo, In Progress]`');
+    }
+    const terminal = tracker.terminal_states ?? profile.defaultTerminalStates;
+    if (!terminal) {
+      reporter.error(ErrorCategory.invalidTrackerConfig, path, `\`terminal_states\` is required: a \`${tracker.kind}\` tracker has no default`, 'list the states that end an issue, e.g. `terminal_states: [Done, Cancelled]`');
+    }
+    active = active ?? [];
+    return {
+      path,
+      activeExplicit,
+      config: {
+        name,
+        kind: tracker.kind,
+        provider,
+        required_labels: normalizeRequiredLabels(tracker.required_labels, path, reporter),
+        active_states: dedupeStates(active),
+        terminal_states: dedupeStates(terminal ?? []),
+        secret_env,
+      },
+    };
+  });
+}
+
+export { dedupeStates };
