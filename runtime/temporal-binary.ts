@@ -403,12 +403,14 @@ async function runBounded(cmd: string, args: string[], timeoutMs: number, env?: 
   });
 }
 
+/** The last line that names an error, else the last three lines: stack traces and pip noise are skipped. */
 function lastMeaningfulLines(text: string): string {
   const lines = text
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !/running pip as the 'root' user/i.test(l));
-  return oneLine(lines.slice(-3).join(' | ') || '(no output)', 500);
+  const errorLine = lines.findLast((l) => /error/i.test(l));
+  return oneLine(errorLine ?? (lines.slice(-3).join(' | ') || '(no output)'), 500);
 }
 
 /**

@@ -19,7 +19,7 @@ declare module 'vitest' {
     temporalAddress: string;
     /** Namespace the shared server serves Baton's search attributes in. */
     temporalNamespace: string;
-    /** Absolute path of the Temporal CLI binary (empty when an external server is used and none was resolved). */
+    /** Absolute path of the Temporal CLI binary. */
     temporalCliPath: string;
   }
 }
@@ -28,6 +28,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const logger = createLogger({ name: 'test-setup', level: process.env.BATON_LOG_LEVEL ?? 'warn' });
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   const external = process.env.TEMPORAL_SERVICE_ADDRESS;
+  // Resolved even for an external server: the embedded-server tests run the CLI themselves.
+  const cliPath = await resolveTemporalCli({ logger });
+  project.provide('temporalCliPath', cliPath);
 
   if (external) {
     const connection = await Connection.connect({ address: external });
@@ -38,11 +41,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     project.provide('temporalAddress', external);
     project.provide('temporalNamespace', namespace);
-    project.provide('temporalCliPath', process.env.TEMPORAL_CLI_PATH ?? '');
     return async () => undefined;
   }
 
-  const cliPath = await resolveTemporalCli({ logger });
   const uiPort = process.env.BATON_TEST_UI_PORT ? Number(process.env.BATON_TEST_UI_PORT) : undefined;
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -55,7 +56,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   project.provide('temporalAddress', env.address);
   project.provide('temporalNamespace', namespace);
-  project.provide('temporalCliPath', cliPath);
   return async () => {
     await env.teardown();
   };
