@@ -4,8 +4,9 @@ import { registerOperatorCommands } from './operator.js';
 import { registerRefresh } from './refresh.js';
 import { registerStart } from './start.js';
 import { registerStatus } from './status.js';
+import { registerValidate } from './validate.js';
 import { registerWorker } from './worker.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerStart, registerWorker, registerStatus, registerOperatorCommands, registerRefresh];
+export const commands: RegisterCommand[] = [registerStart, registerWorker, registerStatus, registerOperatorCommands, registerRefresh, registerValidate];
