@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../../core/agent-events.js';
-import { isBatonError } from '../../core/errors.js';
 import type { BatonConfig, ResolvedStage } from '../../config/schema.js';
 import { commandBackend, lineToEvent } from '../../adapters/agents/command.js';
 import { createAgentBackend } from '../../adapters/agents/index.js';
@@ -83,15 +82,6 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`still not true after 5 s: ${what}`);
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 beforeEach(() => {
@@ -272,15 +262,18 @@ describe('environment and workspace', () => {
     const file = path.join(root, 'not-a-dir');
     await writeFile(file, '');
     for (const ws of [file, path.join(root, 'missing')]) {
-      const err = await caught(commandBackend.startSession(context({ command: 'true', workspace: ws })));
-      expect(isBatonError(err) && err.category).toBe('invalid_workspace_cwd');
+      await expect(commandBackend.startSession(context({ command: 'true', workspace: ws }))).rejects.toMatchObject({
+        name: 'BatonError',
+        category: 'invalid_workspace_cwd',
+      });
     }
   });
 
   it('refuses a stage with no command with invalid_config', async () => {
-    const err = await caught(commandBackend.startSession(context({})));
-    expect(isBatonError(err) && err.category).toBe('invalid_config');
-    expect((err as Error).message).toContain('command.command');
+    await expect(commandBackend.startSession(context({}))).rejects.toMatchObject({
+      category: 'invalid_config',
+      message: expect.stringContaining('command.command'),
+    });
   });
 });
 
@@ -288,9 +281,11 @@ describe('registry', () => {
   it('loads the command backend and rejects unknown backends', async () => {
     expect((await createAgentBackend('command')).kind).toBe('command');
     for (const kind of ['none', 'telepathy']) {
-      const err = await caught(createAgentBackend(kind));
-      expect(isBatonError(err) && err.category).toBe('invalid_config');
-      expect((err as Error).message).toContain(kind);
+      await expect(createAgentBackend(kind)).rejects.toMatchObject({
+        name: 'BatonError',
+        category: 'invalid_config',
+        message: expect.stringContaining(kind),
+      });
     }
   });
 });

@@ -64,15 +64,6 @@ async function write(name: string, text: string): Promise<string> {
 
 const read = (name: string) => nodeFs.readFile(path.join(dir, name), 'utf8');
 
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
-
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'baton-file-tracker-'));
   warnings = [];
@@ -170,9 +161,11 @@ Steps to reproduce.
   it('fails with tracker_request when the folder is missing', async () => {
     const t = tracker({ provider: { dir: path.join(dir, 'nope') } });
     for (const call of [t.fetchIssuesByStates(['Todo']), t.fetchIssuesByIds(['A-1']), t.poll(['Todo'], [])]) {
-      const err = await caught(call);
-      expect(isBatonError(err) && err.category).toBe('tracker_request');
-      expect(String((err as Error).message)).toContain('tracker.provider.dir');
+      await expect(call).rejects.toMatchObject({
+        name: 'BatonError',
+        category: 'tracker_request',
+        message: expect.stringContaining('tracker.provider.dir'),
+      });
     }
   });
 
@@ -213,11 +206,12 @@ describe('malformed files', () => {
   it.each(Object.keys(malformed))('fail an id read that requests %s with tracker_response', async (name) => {
     const t = tracker();
     const id = name.replace(/\.md$/, '');
-    const err = await caught(t.fetchIssuesByIds(['OK-1', id]));
-    expect(isBatonError(err) && err.category).toBe('tracker_response');
-    expect((err as Error).message).toContain(name);
-    const pollErr = await caught(t.poll(['Todo'], [id]));
-    expect(isBatonError(pollErr) && pollErr.category).toBe('tracker_response');
+    await expect(t.fetchIssuesByIds(['OK-1', id])).rejects.toMatchObject({
+      name: 'BatonError',
+      category: 'tracker_response',
+      message: expect.stringContaining(name),
+    });
+    await expect(t.poll(['Todo'], [id])).rejects.toMatchObject({ category: 'tracker_response' });
   });
 
   it('do not fail an id read that does not request them', async () => {
@@ -228,7 +222,7 @@ describe('malformed files', () => {
     await write('x.md', '---\nidentifier: OK-1\ntitle: impostor\nstate: Todo\n---\n');
     const t = tracker();
     expect(await t.fetchIssuesByStates(['Todo'])).toEqual([]);
-    expect(isBatonError(await caught(t.fetchIssuesByIds(['OK-1'])))).toBe(true);
+    await expect(t.fetchIssuesByIds(['OK-1'])).rejects.toMatchObject({ category: 'tracker_response' });
   });
 });
 
@@ -362,15 +356,13 @@ and a second line.
     await tracker().moveToState(issue, 'Done');
     expect(parseMarkdownIssue(await read('renamed.md'))).toMatchObject({ fields: { state: 'Done' } });
     await nodeFs.rm(path.join(dir, 'renamed.md'));
-    const err = await caught(tracker().moveToState(issue, 'Todo'));
-    expect(isBatonError(err) && err.category).toBe('tracker_status');
+    await expect(tracker().moveToState(issue, 'Todo')).rejects.toMatchObject({ name: 'BatonError', category: 'tracker_status' });
   });
 
   it('refuses to rewrite a file whose front matter became invalid', async () => {
     const issue = await seed();
     await write('W-1.md', '---\ntitle: [broken\n---\n');
-    const err = await caught(tracker().moveToState(issue, 'Done'));
-    expect(isBatonError(err) && err.category).toBe('tracker_response');
+    await expect(tracker().moveToState(issue, 'Done')).rejects.toMatchObject({ name: 'BatonError', category: 'tracker_response' });
     expect(await read('W-1.md')).toBe('---\ntitle: [broken\n---\n');
   });
 });
@@ -489,8 +481,10 @@ describe('registry', () => {
   it('builds a file tracker for kind file and rejects unknown kinds', async () => {
     const t = await createTracker(config(), { logger: silentLogger, env: {} });
     expect(t.kind).toBe('file');
-    const err = await caught(createTracker(config({ kind: 'trello' }), { logger: silentLogger, env: {} }));
-    expect(isBatonError(err) && err.category).toBe('unsupported_tracker_kind');
-    expect((err as Error).message).toContain('trello');
+    await expect(createTracker(config({ kind: 'trello' }), { logger: silentLogger, env: {} })).rejects.toMatchObject({
+      name: 'BatonError',
+      category: 'unsupported_tracker_kind',
+      message: expect.stringContaining('trello'),
+    });
   });
 });

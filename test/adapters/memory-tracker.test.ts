@@ -4,7 +4,6 @@
  * injected failures.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { isBatonError } from '../../core/errors.js';
 import type { TrackerConfig } from '../../config/schema.js';
 import { createTracker } from '../../adapters/trackers/index.js';
 import { memoryTrackerStore, type MemoryTrackerStore } from '../../adapters/trackers/memory.js';
@@ -25,15 +24,6 @@ function config(store = STORE): TrackerConfig {
     terminal_states: ['Done', 'Cancelled'],
     secret_env: [],
   };
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 beforeEach(async () => {
@@ -127,16 +117,14 @@ describe('reads', () => {
     store.putRaw({ id: 'BAD-1', identifier: 'BAD-1', state: 'Todo' });
     expect((await tracker.fetchIssuesByStates(['Todo'])).map((i) => i.id)).toEqual(['OK-1']);
     expect((await tracker.fetchIssuesByIds(['OK-1'])).map((i) => i.id)).toEqual(['OK-1']);
-    const err = await caught(tracker.fetchIssuesByIds(['OK-1', 'BAD-1']));
-    expect(isBatonError(err) && err.category).toBe('tracker_response');
+    await expect(tracker.fetchIssuesByIds(['OK-1', 'BAD-1'])).rejects.toMatchObject({ name: 'BatonError', category: 'tracker_response' });
     expect(store.get('BAD-1')).toBeUndefined();
   });
 
   it('failNext makes exactly the next read throw that category', async () => {
     store.put({ identifier: 'F-1' });
     store.failNext('tracker_rate_limited');
-    const err = await caught(tracker.fetchIssuesByStates(['Todo']));
-    expect(isBatonError(err) && err.category).toBe('tracker_rate_limited');
+    await expect(tracker.fetchIssuesByStates(['Todo'])).rejects.toMatchObject({ name: 'BatonError', category: 'tracker_rate_limited' });
     expect((await tracker.fetchIssuesByStates(['Todo'])).map((i) => i.id)).toEqual(['F-1']);
   });
 });
@@ -163,12 +151,10 @@ describe('writes', () => {
   it('fail with tracker_status for a missing issue and with an injected category when asked', async () => {
     const issue = store.put({ identifier: 'W-2' });
     store.remove('W-2');
-    const missing = await caught(tracker.moveToState(issue, 'Done'));
-    expect(isBatonError(missing) && missing.category).toBe('tracker_status');
+    await expect(tracker.moveToState(issue, 'Done')).rejects.toMatchObject({ name: 'BatonError', category: 'tracker_status' });
     store.put({ identifier: 'W-2' });
     store.failNext('tracker_request', { on: 'write' });
-    const injected = await caught(tracker.addLabels(issue, ['x']));
-    expect(isBatonError(injected) && injected.category).toBe('tracker_request');
+    await expect(tracker.addLabels(issue, ['x'])).rejects.toMatchObject({ name: 'BatonError', category: 'tracker_request' });
     expect(store.writes).toEqual([]);
     await tracker.addLabels(issue, ['x']);
     expect(store.writes).toHaveLength(1);
