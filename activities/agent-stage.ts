@@ -96,6 +96,7 @@ export function createAgentStageActivities(rt: BatonRuntime) {
       if (cancelled.aborted) onCancel();
       cancelled.addEventListener('abort', onCancel, { once: true });
 
+      const pidFile = pidFilePath(settings.root, input.identifier);
       const accountant = new TokenAccountant();
       const state: StageHeartbeat = { stage: stage.name, turn: 0, event: 'preparing', at: new Date().toISOString(), tokens: { ...ZERO_USAGE } };
       let lastEvent: LastAgentEvent | null = null;
@@ -122,7 +123,11 @@ export function createAgentStageActivities(rt: BatonRuntime) {
         state.at = event.at;
         state.message = event.message ? oneLine(event.message, 200) : undefined;
         if (event.session_id) state.session = event.session_id;
-        if (event.pid) state.pid = event.pid;
+        if (event.pid && event.pid !== state.pid) {
+          state.pid = event.pid;
+          // Recorded so a retry after a worker crash can reap this agent (see reapOrphan).
+          void writePid(pidFile, event.pid).catch(() => undefined);
+        }
         lastEvent = { event: event.event, at: event.at, ...(state.message ? { message: state.message } : {}) };
         heartbeat();
         const important = event.event === AgentEventName.sessionStarted || event.event === AgentEventName.turnCompleted || event.event === AgentEventName.approvalRequired;
@@ -147,7 +152,6 @@ export function createAgentStageActivities(rt: BatonRuntime) {
       let turns = 0;
       let result: TurnResult | undefined;
       let failure: string | undefined;
-      const pidFile = pidFilePath(settings.root, input.identifier);
       try {
         const workspace = await ensureWorkspace({
           root: settings.root,

@@ -36,7 +36,17 @@ export function registerOperatorCommands(program: Command): void {
             process.stdout.write(`${message}\n`);
           } catch (err) {
             if (err instanceof WorkflowNotFoundError) {
-              throw new BatonError(ErrorCategory.usage, `no Baton workflow for ${identifier} on tracker ${tracker}; see \`baton status\``);
+              const ended = await client.workflow
+                .getHandle(issueWorkflowId(tracker, identifier))
+                .describe()
+                .then((d) => d.status.name)
+                .catch(() => undefined);
+              throw new BatonError(
+                ErrorCategory.usage,
+                ended
+                  ? `${identifier}: nothing to ${name}; its Baton workflow has ended (${ended.toLowerCase()}). See \`baton status\``
+                  : `no Baton workflow for ${identifier} on tracker ${tracker}; see \`baton status\``,
+              );
             }
             if (err instanceof WorkflowUpdateFailedError) {
               throw new BatonError(ErrorCategory.usage, (err.cause as Error | undefined)?.message ?? err.message);
