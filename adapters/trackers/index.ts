@@ -10,6 +10,7 @@ import type { TrackerAdapter, TrackerContext, TrackerFactory } from './types.js'
 const trackerFactories: Record<string, () => Promise<TrackerFactory>> = {
   file: () => import('./file.js').then((m) => m.createFileTracker),
   memory: () => import('./memory.js').then((m) => m.createMemoryTracker),
+  linear: () => import('./linear/tracker.js').then((m) => m.createLinearTracker),
 };
 
 /** Kinds this build can construct. */

@@ -51,16 +51,21 @@ const memoryProfile: TrackerProfile = {
   secrets: [],
 };
 
+/** `tracker.provider` of a `linear` tracker. */
+export const LinearProviderSchema = z.looseObject({
+  endpoint: z.string().url().default('https://api.linear.app/graphql'),
+  api_key: z.string().optional().describe('Linear API key; `$VAR` or omitted to read LINEAR_API_KEY'),
+  project_slug: z.string().min(1).describe('Project slug id (the part of the project URL after the name)'),
+  assignee: z.string().optional().describe('User id, or `me`; only issues assigned to it dispatch'),
+  webhook_secret: z.string().optional().describe('Signing secret of the Linear webhook; `$VAR` recommended'),
+  page_size: z.number().int().min(1).max(250).default(50).describe('Issues per page of a state query (Linear allows up to 250)'),
+  timeout_ms: z.number().int().positive().default(30_000).describe('Per-request timeout'),
+});
+
 const linearProfile: TrackerProfile = {
   kind: 'linear',
   title: 'Linear (GraphQL through @linear/sdk)',
-  providerSchema: z.looseObject({
-    endpoint: z.string().url().default('https://api.linear.app/graphql'),
-    api_key: z.string().optional().describe('Linear API key; `$VAR` or omitted to read LINEAR_API_KEY'),
-    project_slug: z.string().min(1).describe('Project slug id (the part of the project URL after the name)'),
-    assignee: z.string().optional().describe('User id, or `me`; only issues assigned to it dispatch'),
-    webhook_secret: z.string().optional().describe('Signing secret of the Linear webhook; `$VAR` recommended'),
-  }),
+  providerSchema: LinearProviderSchema,
   defaultActiveStates: SYMPHONY_ACTIVE,
   defaultTerminalStates: SYMPHONY_TERMINAL,
   secrets: [
