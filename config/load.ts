@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ErrorCategory } from '../core/errors.js';
-import { ConfigError, Severity, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { ConfigError, Severity, dottedPath, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { isMarkdownPath, splitFrontMatter } from './front-matter.js';
 import { normalizeConfig } from './normalize.js';
 import type { Env } from './resolve-env.js';
 import { Reporter } from './reporter.js';
 import { BatonConfigSchema, type BatonConfig } from './schema.js';
-import { walkUnknownKeys } from './schema-walk.js';
+import { walkUnknownKeys, type UnknownKey } from './schema-walk.js';
 import { createSourceMap, type SourceMap } from './source-map.js';
 import { mergeLegacyAliases } from './trackers.js';
 import { zodDiagnostics } from './zod-diagnostics.js';
@@ -76,8 +76,9 @@ function isPlainMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function reportUnknownKeys(raw: Record<string, unknown>, reporter: Reporter): void {
-  for (const unknown of walkUnknownKeys(BatonConfigSchema, raw)) {
+function reportUnknownKeys(raw: Record<string, unknown>, reporter: Reporter): UnknownKey[] {
+  const found = walkUnknownKeys(BatonConfigSchema, raw);
+  for (const unknown of found) {
     const key = String(unknown.path[unknown.path.length - 1]);
     const symphonyNote = unknown.path.length === 1 ? SYMPHONY_ONLY_KEYS[key] : undefined;
     if (symphonyNote) {
@@ -91,6 +92,23 @@ function reportUnknownKeys(raw: Record<string, unknown>, reporter: Reporter): vo
       { key: true },
     );
   }
+  return found;
+}
+
+/**
+ * A required key reported missing next to an unknown key that looks like its typo: point at the
+ * typo and say to rename it, which is the actual fix.
+ */
+function pointAtTypos(errors: Diagnostic[], unknowns: UnknownKey[], map: SourceMap): Diagnostic[] {
+  const typos = new Map<string, UnknownKey>();
+  for (const u of unknowns) if (u.suggestion) typos.set(dottedPath([...u.path.slice(0, -1), u.suggestion]), u);
+  return errors.map((d) => {
+    const typo = typos.get(d.path);
+    if (!typo || !d.message.startsWith('is required')) return d;
+    const pos = map.locate(typo.path, { key: true });
+    const written = String(typo.path[typo.path.length - 1]);
+    return { ...d, ...pos, message: `${d.message}; \`${written}\` looks like a misspelling of it`, hint: `rename \`${written}\` to \`${typo.suggestion}\`` };
+  });
 }
 
 /**
@@ -126,7 +144,7 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadResult 
     throw new ConfigError(reporter.diagnostics);
   }
 
-  reportUnknownKeys(raw, reporter);
+  const unknowns = reportUnknownKeys(raw, reporter);
   const moved = mergeLegacyAliases(raw, reporter);
   const parsed = BatonConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -136,7 +154,7 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadResult 
       map,
       sourcePath: (p) => moved.get(JSON.stringify(p)) ?? p,
     });
-    throw new ConfigError([...errors, ...reporter.diagnostics]);
+    throw new ConfigError([...pointAtTypos(errors, unknowns, map), ...reporter.diagnostics]);
   }
 
   const files = [file];

@@ -203,7 +203,8 @@ export function resolveStages(parsed: ParsedConfig, trackers: TrackerDraft[], ct
     for (const t of trackers) if (!t.activeExplicit) t.config.active_states = union;
   }
   checkStages(defs, ctx);
-  checkRouting(defs, trackers, ctx);
+  // Without a usable tracker every state would look unrouted: the tracker error says enough.
+  if (trackers.length > 0) checkRouting(defs, trackers, ctx);
   const fallback = topLevelPrompt(parsed, ctx);
   const checked = new Set<string>();
   const check = (source: TemplateSource): void => {

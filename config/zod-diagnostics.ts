@@ -56,12 +56,13 @@ function explain(issue: z.core.$ZodIssue, path: Path, raw: unknown, root: z.core
           category: ErrorCategory.unsupportedTrackerKind,
         };
   }
-  if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
+  if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union')) {
     return { message: `is required (${expected})`, hint: `add \`${key}:\` with ${expected}` };
   }
   switch (issue.code) {
     case 'invalid_type':
     case 'invalid_value':
+    case 'invalid_union':
       return { message: `expected ${expected}, got ${got}`, hint: `set \`${key}\` to ${expected}` };
     case 'too_small':
     case 'too_big': {
