@@ -7,6 +7,7 @@ import { BatonError, ErrorCategory } from '../../core/errors.js';
 import type { AgentBackendImpl } from './types.js';
 
 const backendLoaders: Record<string, () => Promise<AgentBackendImpl>> = {
+  codex: () => import('./codex/backend.js').then((m) => m.codexBackend),
   command: () => import('./command.js').then((m) => m.commandBackend),
 };
 

@@ -294,7 +294,8 @@ class CodexSession implements AgentSession {
     this.dead ??= errorOf(category, message);
     const turn = this.turn;
     if (turn && !turn.settled) {
-      if (outcome === 'failed') this.emit(AgentEventName.turnEndedWithError, { message: oneLine(message) });
+      const event = outcome === 'cancelled' ? AgentEventName.turnCancelled : outcome === 'failed' ? AgentEventName.turnEndedWithError : undefined;
+      if (event) this.emit(event, { message: oneLine(message) });
       this.settle(turn, { outcome, error: errorOf(category, message) });
     }
     void this.close();

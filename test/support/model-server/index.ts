@@ -21,8 +21,8 @@ export interface LoggedRequest {
   headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON body (an empty object when there was none or it was not JSON). */
   body: Record<string, unknown>;
-  /** How it was answered: `directive`, `queue` or `other`. */
-  mode: 'directive' | 'queue' | 'other';
+  /** How it was answered: from `@@` directives or from the queue. */
+  mode: 'directive' | 'queue';
   /** HTTP status sent back. */
   status: number;
 }

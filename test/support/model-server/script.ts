@@ -174,9 +174,15 @@ export function messageItem(text: string): Record<string, unknown> {
   };
 }
 
+/** The request's input items; a plain string input is one user message. */
+export function requestInput(body: Record<string, unknown>): InputItem[] {
+  if (typeof body.input === 'string') return [{ type: 'message', role: 'user', content: body.input }];
+  return Array.isArray(body.input) ? (body.input as InputItem[]) : [];
+}
+
 /** Directive mode: the next action without a tool output yet, else the `@@say` text (or `done`). */
 export function directiveStep(body: Record<string, unknown>): ModelStep {
-  const input = Array.isArray(body.input) ? (body.input as InputItem[]) : [];
+  const input = requestInput(body);
   const at = lastUserMessageIndex(input);
   const { actions, say } = parseDirectives(at >= 0 ? messageText(input[at]!.content) : '');
   const done = input.slice(at + 1).filter((item) => OUTPUT_TYPES.has(item.type ?? '')).length;
