@@ -15,13 +15,18 @@ export function tempTree(files: Record<string, string>): string {
   return dir;
 }
 
-/** Runs `fn`, expects a ConfigError, and returns it. */
-export function configError(fn: () => unknown): ConfigError {
+/** Runs `fn`, expects it to throw an instance of `type`, and returns the error. */
+export function caught<T>(fn: () => unknown, type: abstract new (...args: never[]) => T): T {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
+    expect(err).toBeInstanceOf(type);
+    return err as T;
   }
-  throw new Error('expected a ConfigError, but the load succeeded');
+  throw new Error(`expected a ${type.name}, but nothing was thrown`);
+}
+
+/** Runs `fn`, expects a ConfigError, and returns it. */
+export function configError(fn: () => unknown): ConfigError {
+  return caught(fn, ConfigError);
 }

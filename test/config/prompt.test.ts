@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePromptTemplate, renderPrompt } from '../../config/index.js';
 import { BatonError } from '../../core/errors.js';
 import type { Issue } from '../../core/issue.js';
+import { caught } from './helpers.js';
 
 const issue: Issue = {
   id: 'id-1',
@@ -21,15 +22,7 @@ const issue: Issue = {
   native_ref: null,
 };
 
-function thrown(fn: () => unknown): BatonError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(BatonError);
-    return err as BatonError;
-  }
-  throw new Error('expected an error');
-}
+const thrown = (fn: () => unknown): BatonError => caught(fn, BatonError);
 
 describe('prompt rendering (SPEC §5.4, §12)', () => {
   it.each([
