@@ -9,6 +9,7 @@ import type { AgentBackendImpl } from './types.js';
 const backendLoaders: Record<string, () => Promise<AgentBackendImpl>> = {
   codex: () => import('./codex/backend.js').then((m) => m.codexBackend),
   command: () => import('./command.js').then((m) => m.commandBackend),
+  openai: () => import('./openai/backend.js').then((m) => m.openaiBackend),
 };
 
 /** Backends this build can run. */
