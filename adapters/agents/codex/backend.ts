@@ -20,7 +20,7 @@ import {
   type ApprovalMethod,
 } from './approvals.js';
 import { describeNotification } from './events.js';
-import { descendantPids, killProcessTree, spawnAppServer, type AppServerProcess } from './launch.js';
+import { descendants, killProcessTree, killRefs, spawnAppServer, type AppServerProcess } from './launch.js';
 import { nativeCodexBinary } from './locate-binary.js';
 import { RpcClient } from './rpc-client.js';
 import { absoluteUsage, rateLimits } from './token-usage.js';
@@ -546,19 +546,13 @@ class CodexSession implements AgentSession {
         });
       }
       // Descendants are found through the parent links, which vanish once Codex exits.
-      const before = descendantPids(this.pid);
+      const before = descendants(this.pid);
       this.proc.child.stdin?.end();
       if (!this.proc.hasExited()) {
         await Promise.race([this.proc.exited, new Promise((r) => setTimeout(r, this.options.closeGraceMs))]);
       }
       killProcessTree(this.pid);
-      for (const pid of before) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killRefs(before);
       this.rpc.close(new BatonError(ErrorCategory.turnCancelled, 'The Codex session is closed.'));
       await this.proc.exited;
     })();

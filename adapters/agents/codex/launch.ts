@@ -33,9 +33,29 @@ export function launchScript(command: string, secretNames: readonly string[] = [
   return steps.join(' && ');
 }
 
-/** Pids of every living descendant of `root` (Linux /proc; empty elsewhere). */
-export function descendantPids(root: number): number[] {
-  const children = new Map<number, number[]>();
+/** A process as seen at one moment: its pid and start time, so a reused pid is never killed. */
+export interface ProcessRef {
+  pid: number;
+  /** Start time in clock ticks since boot (/proc/<pid>/stat field 22). */
+  start: string;
+}
+
+/** pid → [ppid, start time] from /proc/<pid>/stat, or undefined when it is gone. */
+function readStat(pid: number | string): [number, string] | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the parenthesized command name: state (3), ppid (4), …, starttime (22).
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return [Number(rest[1]), rest[19] ?? ''];
+}
+
+/** Every living descendant of `root` (Linux /proc; empty elsewhere). */
+export function descendants(root: number): ProcessRef[] {
+  const children = new Map<number, ProcessRef[]>();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -44,41 +64,45 @@ export function descendantPids(root: number): number[] {
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // Fields after the parenthesized command name: state, ppid, …
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ppid = Number(rest[1]);
-    const list = children.get(ppid) ?? [];
-    list.push(Number(entry));
-    children.set(ppid, list);
+    const stat = readStat(entry);
+    if (!stat) continue;
+    const list = children.get(stat[0]) ?? [];
+    list.push({ pid: Number(entry), start: stat[1] });
+    children.set(stat[0], list);
   }
-  const out: number[] = [];
+  const out: ProcessRef[] = [];
   const queue = [root];
   while (queue.length) {
     for (const child of children.get(queue.shift()!) ?? []) {
       out.push(child);
-      queue.push(child);
+      queue.push(child.pid);
     }
   }
   return out;
 }
 
-/** SIGKILL `root`'s process group and every descendant of `root`, wherever their group. */
-export function killProcessTree(root: number): void {
-  const descendants = descendantPids(root);
-  killProcessGroup(root, 'SIGKILL');
-  for (const pid of descendants) {
+/** Pids of every living descendant of `root`. */
+export function descendantPids(root: number): number[] {
+  return descendants(root).map((ref) => ref.pid);
+}
+
+/** SIGKILL each process that is still the one recorded (same pid and start time). */
+export function killRefs(refs: readonly ProcessRef[]): void {
+  for (const ref of refs) {
+    if (readStat(ref.pid)?.[1] !== ref.start) continue;
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(ref.pid, 'SIGKILL');
     } catch {
       // already gone
     }
   }
+}
+
+/** SIGKILL `root`'s process group and every descendant of `root`, wherever their group. */
+export function killProcessTree(root: number): void {
+  const refs = descendants(root);
+  killProcessGroup(root, 'SIGKILL');
+  killRefs(refs);
 }
 
 export interface AppServerProcess {
