@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { AgentEventName, type AgentEvent, type TokenUsage } from '../../core/agent-events.js';
 import { BatonError, ErrorCategory, oneLine } from '../../core/errors.js';
-import { runShell, type ShellResult } from '../../runtime/process.js';
+import { processAlive, runShell, type ShellResult } from '../../runtime/process.js';
 import type { AgentBackendImpl, AgentSession, SessionContext, TurnInput, TurnResult } from './types.js';
 
 /** Longest `message` an output event carries. */
@@ -56,6 +56,19 @@ export function lineToEvent(line: string, at: string): AgentEvent {
   return { event: AgentEventName.output, at, message: oneLine(line, MAX_LINE_MESSAGE) };
 }
 
+/** A stdout line `{"tool": "<name>", "arguments": {...}}` asks Baton to run a tracker tool. */
+export function lineToToolCall(line: string): { tool: string; arguments: unknown } | undefined {
+  const trimmed = line.trim();
+  if (!trimmed.startsWith('{') || !trimmed.includes('"tool"')) return undefined;
+  try {
+    const obj = JSON.parse(trimmed) as { tool?: unknown; arguments?: unknown; event?: unknown };
+    if (typeof obj.tool !== 'string' || obj.event !== undefined) return undefined;
+    return { tool: obj.tool, arguments: obj.arguments ?? {} };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The last `max` characters of stderr, on one line. */
 function stderrTail(stderr: string, max = MAX_STDERR_TAIL): string {
   const flat = stderr.replace(/\s+/g, ' ').trim();
@@ -87,6 +100,28 @@ export function classifyTurn(result: Pick<ShellResult, 'exitCode' | 'signal' | '
     outcome: 'failed',
     error: { category: ErrorCategory.agentFailed, message: tail ? `the command ${how}: ${tail}` : `the command ${how} (no stderr)` },
   };
+}
+
+/** How often a turn checks whether its leader exited while descendants still hold its output open. */
+const LEADER_POLL_MS = 100;
+
+/**
+ * Once the turn's leader has exited, kill the rest of its group. `runShell` resolves when stdout
+ * closes, and a background job (`npm run dev &`) holds stdout open: without this the turn would
+ * last until `turn_timeout_ms`. The group id stays reserved while any member lives, so signalling
+ * `-pid` cannot reach an unrelated process.
+ */
+function killGroupAfterLeaderExits(pid: number): () => void {
+  const timer = setInterval(() => {
+    if (processAlive(pid)) return;
+    clearInterval(timer);
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // the group is already gone
+    }
+  }, LEADER_POLL_MS);
+  return () => clearInterval(timer);
 }
 
 async function assertDirectory(workspace: string): Promise<void> {
@@ -134,6 +169,32 @@ class CommandSession implements AgentSession {
     this.ctx.onEvent({ at: new Date().toISOString(), ...event });
   }
 
+  /**
+   * Run a tool call the agent printed, host-side with the tracker adapter's credential; the agent
+   * itself never holds tracker secrets. The result becomes an event (a CLI agent reads no reply).
+   */
+  private async callTool(call: { tool: string; arguments: unknown }, sessionId: string): Promise<void> {
+    const known = this.ctx.tools.specs.some((s) => s.name === call.tool);
+    if (!known) {
+      this.emit({
+        event: AgentEventName.unsupportedToolCall,
+        session_id: sessionId,
+        message: `unsupported tool \`${call.tool}\`; available: ${this.ctx.tools.specs.map((s) => s.name).join(', ') || 'none'}`,
+      });
+      return;
+    }
+    try {
+      const result = await this.ctx.tools.execute(call.tool, call.arguments);
+      this.emit({
+        event: result.success ? AgentEventName.toolCallCompleted : AgentEventName.toolCallFailed,
+        session_id: sessionId,
+        message: `${call.tool}: ${oneLine(result.output, 200)}`,
+      });
+    } catch (err) {
+      this.emit({ event: AgentEventName.toolCallFailed, session_id: sessionId, message: `${call.tool}: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+
   private async turn(input: TurnInput): Promise<TurnResult> {
     const { ctx } = this;
     const sessionId = `${this.sessionUuid}-${input.turn}`;
@@ -151,6 +212,8 @@ class CommandSession implements AgentSession {
       BATON_SESSION_ID: sessionId,
     };
     let result: ShellResult;
+    let stopWatch = () => {};
+    const toolCalls: Promise<void>[] = [];
     try {
       result = await runShell(this.command, {
         cwd: ctx.workspace,
@@ -161,9 +224,15 @@ class CommandSession implements AgentSession {
         signal,
         onSpawn: (pid) => {
           this.currentPid = pid;
+          stopWatch = killGroupAfterLeaderExits(pid);
           this.emit({ event: AgentEventName.sessionStarted, session_id: sessionId, pid, message: `turn ${input.turn}/${input.maxTurns}: ${oneLine(this.command, 120)}` });
         },
         onStdoutLine: (line) => {
+          const call = lineToToolCall(line);
+          if (call) {
+            toolCalls.push(this.callTool(call, sessionId));
+            return;
+          }
           const event = lineToEvent(line, new Date().toISOString());
           if (event.usage) this.lastUsage = event.usage;
           this.ctx.onEvent({ ...event, session_id: sessionId, pid: this.currentPid });
@@ -176,7 +245,11 @@ class CommandSession implements AgentSession {
       const message = `cannot start \`bash -lc\` for the agent command: ${err instanceof Error ? err.message : String(err)}`;
       this.emit({ event: AgentEventName.startupFailed, session_id: sessionId, message });
       return { outcome: 'failed', sessionId, error: { category: ErrorCategory.agentNotFound, message } };
+    } finally {
+      stopWatch();
     }
+    // Tool calls the agent printed finish before the turn reports its outcome.
+    await Promise.all(toolCalls);
     const { outcome, error } = classifyTurn(result, limits);
     const event =
       outcome === 'completed' ? AgentEventName.turnCompleted : outcome === 'cancelled' ? AgentEventName.turnCancelled : AgentEventName.turnFailed;

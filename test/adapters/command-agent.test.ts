@@ -12,6 +12,7 @@ import type { AgentEvent } from '../../core/agent-events.js';
 import type { BatonConfig, ResolvedStage } from '../../config/schema.js';
 import { commandBackend, lineToEvent } from '../../adapters/agents/command.js';
 import { createAgentBackend } from '../../adapters/agents/index.js';
+import { createFileTracker } from '../../adapters/trackers/file.js';
 import type { AgentSession, SessionContext } from '../../adapters/agents/types.js';
 import { processAlive } from '../../runtime/process.js';
 import { silentLogger } from '../../runtime/logger.js';
@@ -29,6 +30,7 @@ interface Options {
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
   workspace?: string;
+  tools?: SessionContext['tools'];
   onEvent?: (event: AgentEvent) => void;
 }
 
@@ -56,7 +58,7 @@ function context(o: Options): SessionContext {
     config,
     // A HOME of its own keeps the login shell from sourcing this machine's profile into stderr.
     env: o.env ?? { PATH: process.env.PATH, HOME: root },
-    tools: { specs: [], execute: async () => ({ success: false, output: '{}' }) },
+    tools: o.tools ?? { specs: [], execute: async () => ({ success: false, output: '{}' }) },
     logger: silentLogger,
     onEvent: (event) => {
       events.push(event);
@@ -181,6 +183,21 @@ describe('cancellation', () => {
     await eventually(() => !processAlive(leader) && !processAlive(child), `processes ${leader} and ${child} are gone`);
   });
 
+  it('ends the turn when the command exits, killing background jobs that still hold its output', async () => {
+    let child = 0;
+    const session = await start({
+      command: 'sleep 1000 & echo "child $!"; exit 0',
+      onEvent: (e) => {
+        const m = /^child (\d+)$/.exec(e.message ?? '');
+        if (m) child = Number(m[1]);
+      },
+    });
+    const result = await session.runTurn(turn());
+    expect(result.outcome).toBe('completed');
+    expect(child).toBeGreaterThan(0);
+    await eventually(() => !processAlive(child), `background job ${child} is gone`);
+  });
+
   it('close() kills a running turn and is safe to call twice', async () => {
     let running!: () => void;
     const spawned = new Promise<void>((resolve) => (running = resolve));
@@ -239,6 +256,29 @@ describe('events', () => {
     const event = lineToEvent('y'.repeat(5000), '2030-01-01T00:00:00.000Z');
     expect(event.event).toBe('output');
     expect(event.message?.length).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('tracker tools', () => {
+  it('runs a printed tool call host-side on the real file tracker and reports the result as an event', async () => {
+    const issues = path.join(root, 'issues');
+    mkdirSync(issues);
+    await writeFile(path.join(issues, 'T-1.md'), '---\ntitle: t\nstate: In Progress\n---\nBody.\n');
+    const tracker = createFileTracker(
+      { name: 'files', kind: 'file', provider: { dir: issues }, required_labels: [], active_states: [], terminal_states: ['Done'], secret_env: [] },
+      { logger: silentLogger, env: {} },
+    );
+    const [issue] = await tracker.fetchIssuesByIds(['T-1']);
+    if (!issue) throw new Error('seed failed');
+    const session = await start({
+      command: `echo '{"tool":"file_issue_update","arguments":{"state":"In Review"}}'; echo '{"tool":"jira_api","arguments":{}}'; echo done`,
+      tools: { specs: tracker.agentTools(), execute: (name, args) => tracker.executeAgentTool(name, args, issue) },
+    });
+    expect((await session.runTurn(turn())).outcome).toBe('completed');
+    expect((await tracker.fetchIssuesByIds(['T-1']))[0]?.state).toBe('In Review');
+    expect(events.find((e) => e.event === 'tool_call_completed')?.message).toMatch(/^file_issue_update: /);
+    expect(events.find((e) => e.event === 'unsupported_tool_call')?.message).toContain('jira_api');
+    expect(outputs()).toEqual(['done']);
   });
 });
 
