@@ -305,8 +305,10 @@ export class FileTracker implements TrackerAdapter {
       let body = parsed.body;
       const stamp = this.now().toISOString();
       let touched = false;
-      if (change.state !== undefined && change.state.trim()) {
-        doc.set('state', change.state.trim());
+      // Re-applying a write (an activity retry) leaves the file, and its updated_at, as they are.
+      const state = change.state?.trim();
+      if (state && doc.get('state') !== state) {
+        doc.set('state', state);
         touched = true;
       }
       const labels = editLabels(labelsOf(doc), change.addLabels ?? [], change.removeLabels ?? []);

@@ -245,6 +245,7 @@ export class MemoryTracker implements TrackerAdapter {
 
   async moveToState(issue: Issue, state: string): Promise<void> {
     this.store.write(issue, 'move_to_state', state, (record) => {
+      if (record.state === state) return;
       record.state = state;
       record.updated_at = new Date().toISOString();
     });

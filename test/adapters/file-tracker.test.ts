@@ -286,6 +286,19 @@ and a second line.
     expect(after).toMatchObject({ state: 'In Progress', updated_at: NOW.toISOString() });
   });
 
+  it('re-applying a write changes nothing (an activity retry is harmless)', async () => {
+    const issue = await seed();
+    await tracker().moveToState(issue, 'In Progress');
+    await tracker().addLabels(issue, ['Review']);
+    await tracker().upsertProgressComment(issue, 'p');
+    const once = await read('W-1.md');
+    const later = createFileTracker(config(), { logger: silentLogger, env: {} }, { now: () => new Date('2031-01-01T00:00:00Z') });
+    await later.moveToState(issue, 'In Progress');
+    await later.addLabels(issue, ['review']);
+    await later.upsertProgressComment(issue, 'p');
+    expect(await read('W-1.md')).toBe(once);
+  });
+
   it('adds and removes labels case-insensitively, keeping the spelling already there', async () => {
     const issue = await seed();
     const t = tracker();
