@@ -15,13 +15,13 @@ import { BatonError, ErrorCategory, isBatonError, oneLine } from '../../../core/
 import type { AgentBackendImpl, AgentSession, SessionContext, TurnInput, TurnResult } from '../types.js';
 import { addResponseUsage, messageTexts, type ModelToolCall } from './conversation.js';
 import { runTurnLoop, type ModelRequest, type TurnEnding } from './loop.js';
+import { truncateMiddle } from './output-window.js';
 import { resolveOpenAISettings, type OpenAISessionSettings } from './settings.js';
 import {
   describeWorkspaceCall,
   isWorkspaceTool,
   parseToolArguments,
   runWorkspaceTool,
-  truncateMiddle,
   workspaceToolDeclarations,
   type FunctionToolDeclaration,
 } from './tools.js';

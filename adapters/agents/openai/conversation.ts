@@ -89,8 +89,7 @@ export function addResponseUsage(total: TokenUsage, usage: Pick<ResponseUsage, '
  */
 export function rejectsEncryptedReasoning(err: unknown): boolean {
   if (!(err instanceof APIError) || err.status !== 400) return false;
-  const param = (err.error as { param?: unknown } | undefined)?.param;
-  return param === 'include' || /encrypted content/i.test(err.message);
+  return err.param === 'include' || /encrypted content/i.test(err.message);
 }
 
 /** A failed model request as an error category and a message that says what to check. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { oneLine } from '../../../core/errors.js';
 import { runShell } from '../../../runtime/process.js';
+import { OutputWindow, truncateMiddle } from './output-window.js';
 import { displayPath, PathRefusedError, resolveWorkspaceFile } from './paths.js';
 
 /** What a tool call produced: `success` and `output` reach the model, `summary` the events. */
@@ -90,55 +91,44 @@ async function fileTarget(ctx: WorkspaceToolContext, requested: string) {
   return { file, shown: displayPath(ctx.workspace, file), info: await stat(file).catch(() => undefined) };
 }
 
-/** `text` cut to `max` characters, keeping its head and tail (the end of a log matters most). */
-export function truncateMiddle(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const marker = (n: number) => `\n…[${n} characters truncated]…\n`;
-  const keep = Math.max(0, max - marker(text.length).length);
-  const head = Math.ceil(keep / 2);
-  const tail = keep - head;
-  return `${text.slice(0, head)}${marker(text.length - keep)}${tail > 0 ? text.slice(text.length - tail) : ''}`;
-}
-
-function shellOutput(stdout: string, stderr: string): string {
-  const parts = [];
-  if (stdout) parts.push(stdout.trimEnd());
-  if (stderr) parts.push(`[stderr]\n${stderr.trimEnd()}`);
-  return parts.join('\n');
-}
-
 const shellTool = tool({
   name: WorkspaceToolName.shell,
   description:
-    'Run a shell command with `bash -lc` in the workspace directory and return its exit code and output (stdout, then stderr). Long output is truncated in the middle. Commands are killed after a timeout.',
+    'Run a shell command with `bash -lc` in the workspace directory and return its exit code and output (stdout and stderr as they arrived). Long output is truncated in the middle. Commands are killed after a timeout.',
   args: ShellArgs,
   describe: (args) => `running \`${oneLine(args.command, 120)}\``,
   async run(args, ctx) {
     const timeoutMs = Math.min(args.timeout_ms ?? ctx.shellTimeoutMs, Math.max(ctx.shellTimeoutMs, ctx.maxShellTimeoutMs));
     const cmd = oneLine(args.command, 120);
+    const window = new OutputWindow(ctx.maxOutputChars);
+    const onLine = (line: string) => {
+      window.push(line);
+      ctx.onActivity?.();
+    };
     const result = await runShell(args.command, {
       cwd: ctx.workspace,
       env: ctx.env,
       timeoutMs,
       signal: ctx.signal,
-      maxCaptureBytes: Math.max(ctx.maxOutputChars * 4, 64 * 1024),
+      // The window keeps what the model sees; runShell's own copy is not used.
+      maxCaptureBytes: 1024,
       onSpawn: ctx.onSpawn,
-      onStdoutLine: () => ctx.onActivity?.(),
-      onStderrLine: () => ctx.onActivity?.(),
+      onStdoutLine: onLine,
+      onStderrLine: onLine,
     });
-    const output = truncateMiddle(shellOutput(result.stdout, result.stderr), ctx.maxOutputChars);
+    const bounded = (header: string) => window.render(header);
     if (result.killedFor === 'timeout') {
       return {
         success: false,
-        output: `The command ran longer than ${timeoutMs} ms and was killed with its process group.\n${output}`.trimEnd(),
+        output: bounded(`The command ran longer than ${timeoutMs} ms and was killed with its process group.`),
         summary: `\`${cmd}\` timed out after ${timeoutMs} ms`,
       };
     }
     if (result.killedFor) {
-      return { success: false, output: `The command was stopped (${result.killedFor}).\n${output}`.trimEnd(), summary: `\`${cmd}\` stopped (${result.killedFor})` };
+      return { success: false, output: bounded(`The command was stopped (${result.killedFor}).`), summary: `\`${cmd}\` stopped (${result.killedFor})` };
     }
     const how = result.exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.exitCode}`;
-    return { success: result.exitCode === 0, output: `Exit code: ${result.exitCode ?? result.signal}\n${output}`.trimEnd(), summary: `ran \`${cmd}\` (${how})` };
+    return { success: result.exitCode === 0, output: bounded(`Exit code: ${result.exitCode ?? result.signal}`), summary: `ran \`${cmd}\` (${how})` };
   },
 });
 
