@@ -76,6 +76,17 @@ function isPlainMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Like Symphony, a key with an empty value (`root:`) means "use the default": drop nulls in maps. */
+function dropNulls(value: unknown): void {
+  if (Array.isArray(value)) value.forEach(dropNulls);
+  else if (isPlainMap(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      if (child === null) delete value[key];
+      else dropNulls(child);
+    }
+  }
+}
+
 function reportUnknownKeys(raw: Record<string, unknown>, reporter: Reporter): UnknownKey[] {
   const found = walkUnknownKeys(BatonConfigSchema, raw);
   for (const unknown of found) {
@@ -145,6 +156,7 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadResult 
   }
 
   const unknowns = reportUnknownKeys(raw, reporter);
+  dropNulls(raw);
   const moved = mergeLegacyAliases(raw, reporter);
   const parsed = BatonConfigSchema.safeParse(raw);
   if (!parsed.success) {

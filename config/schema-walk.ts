@@ -157,7 +157,7 @@ export function walkUnknownKeys(schema: Schema, value: unknown, path: Path = [],
   if (d.type === 'object' && isPlainObject(value)) {
     const shape = d.shape ?? {};
     const known = Object.keys(shape);
-    for (const [key, child] of Object.entries(value)) {
+    for (const key of Object.keys(value)) {
       const childSchema = shape[key];
       if (childSchema) {
         coerceIntegerString(childSchema, value, key);
@@ -165,7 +165,6 @@ export function walkUnknownKeys(schema: Schema, value: unknown, path: Path = [],
       } else {
         const suggestion = suggestKey(key, known);
         found.push({ path: [...path, key], known, ...(suggestion ? { suggestion } : {}) });
-        void child;
       }
     }
   } else if (d.type === 'array' && Array.isArray(value) && d.element) {

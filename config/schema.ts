@@ -39,7 +39,9 @@ const trackerCommon = {
 function trackerVariant(profile: TrackerProfile) {
   return z.object({
     kind: z.literal(profile.kind).describe(profile.title),
-    provider: profile.providerSchema.default(() => ({}) as never),
+    // prefault, not default: an omitted provider is parsed as `{}`, so its own defaults apply and
+    // its required keys are reported.
+    provider: profile.providerSchema.prefault({}),
     ...trackerCommon,
   });
 }

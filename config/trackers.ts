@@ -3,11 +3,11 @@
  * named trackers with provider secrets resolved from the environment (in-process only), path keys
  * expanded, labels normalized and state lists defaulted from the adapter profile.
  */
-import { trackerProfile, trackerKinds, type TrackerProfile } from '../adapters/trackers/profiles.js';
+import { trackerProfile, trackerKinds, type TrackerProfile, type TrackerSecret } from '../adapters/trackers/profiles.js';
 import { ErrorCategory } from '../core/errors.js';
 import { normalizeState } from '../core/issue.js';
 import type { ParsedConfig, TrackerConfig } from './schema.js';
-import { expandPath, resolveSecret, type Env } from './resolve-env.js';
+import { expandPath, parseEnvReference, resolveSecret, type Env } from './resolve-env.js';
 import type { Reporter } from './reporter.js';
 
 type Path = (string | number)[];
@@ -90,6 +90,27 @@ function normalizeRequiredLabels(labels: readonly string[], path: Path, reporter
   return [...out];
 }
 
+/** Why a required secret is missing, naming the variable to set (never a value). */
+function missingSecretText(secret: TrackerSecret, value: string | undefined, env: Env): { message: string; hint: string } {
+  const ref = value === undefined ? null : parseEnvReference(value);
+  const fallback = secret.env;
+  if (ref && env[ref.name] === '') {
+    return { message: `environment variable ${ref.name} is set but empty`, hint: `set ${ref.name} to the secret in Baton's environment` };
+  }
+  if (ref) {
+    return {
+      message: `environment variable ${ref.name} is not set${fallback && fallback !== ref.name ? `, nor is the fallback ${fallback}` : ''}`,
+      hint: `set ${ref.name} in Baton's environment`,
+    };
+  }
+  const usual = fallback ? `$${fallback}` : '$NAME';
+  if (value === '') return { message: `the value is empty${fallback ? ` (omitted, it would be read from ${fallback})` : ''}`, hint: `write \`${secret.key}: ${usual}\` and set that variable in Baton's environment` };
+  if (fallback) {
+    return { message: `environment variable ${fallback} is not set (or is empty)`, hint: `set ${fallback} in Baton's environment, or add \`${secret.key}: $NAME\` naming a variable that is set` };
+  }
+  return { message: 'it is required', hint: `add \`${secret.key}: $NAME\` and set NAME in Baton's environment` };
+}
+
 function resolveSecrets(provider: Record<string, unknown>, profile: TrackerProfile, name: string, path: Path, env: Env, reporter: Reporter): string[] {
   const envNames = new Set<string>();
   for (const secret of profile.secrets) {
@@ -120,17 +141,8 @@ function resolveSecrets(provider: Record<string, unknown>, profile: TrackerProfi
     }
     delete provider[secret.key];
     if (!secret.required) continue;
-    const vars = result.envNames.length > 0 ? result.envNames.join(' or ') : undefined;
-    reporter.error(
-      ErrorCategory.missingTrackerSecret,
-      value === undefined ? path : keyPath,
-      vars
-        ? `tracker \`${name}\` has no \`provider.${secret.key}\`: environment variable ${vars} is not set (or is empty)`
-        : `tracker \`${name}\` needs \`provider.${secret.key}\``,
-      vars
-        ? `set ${result.envNames[0]} in Baton's environment${secret.env && value === undefined ? '' : `, or point \`provider.${secret.key}\` at a variable that is set`}`
-        : `add \`provider.${secret.key}: $NAME\` and set NAME in Baton's environment`,
-    );
+    const { message, hint } = missingSecretText(secret, value, env);
+    reporter.error(ErrorCategory.missingTrackerSecret, value === undefined ? path : keyPath, `tracker \`${name}\` has no \`provider.${secret.key}\`: ${message}`, hint);
   }
   return [...envNames];
 }

@@ -58,13 +58,13 @@ describe.concurrent('baton validate (real CLI)', () => {
     expect(run.stdout).toBe('');
   });
 
-  it('the unknown key is reported as a warning with a suggestion, next to the error it causes', async () => {
+  it('baton §3.5 the unknown key is reported as a warning with a suggestion, next to the error it causes', async () => {
     const run = await validateOnce(['test/fixtures/config/broken/unknown-key.yaml']);
     expect(run.stderr).toContain('unknown-key.yaml:6:5: warning: tracker.provider.projet_slug: unknown key `projet_slug`: did you mean `project_slug`?');
     expect(run.stderr).toContain('fix: rename `projet_slug` to `project_slug`');
   });
 
-  it('a valid file prints the effective config with secrets masked and its warnings, exit 0', async () => {
+  it('baton §8 a valid file prints the effective config with secrets masked and its warnings, exit 0', async () => {
     const run = await validateOnce(['WORKFLOW.md'], { cwd: withWarning, env: secretEnv });
     expect(run.code).toBe(0);
     const printed = parse(run.stdout) as { trackers: { provider: Record<string, unknown> }[]; stages: { name: string }[] };
@@ -75,7 +75,7 @@ describe.concurrent('baton validate (real CLI)', () => {
     expect(run.stderr).toContain('ok: WORKFLOW.md');
   });
 
-  it('--json --strict: machine-readable, and warnings fail', async () => {
+  it('baton §8 --json --strict: machine-readable, and warnings fail', async () => {
     const run = await validateOnce(['--json', '--strict', 'WORKFLOW.md'], { cwd: withWarning, env: secretEnv });
     expect(run.code).toBe(1);
     const out = JSON.parse(run.stdout) as { ok: boolean; hash: string; config: { trackers: { provider: Record<string, unknown> }[] }; warnings: { path: string; line: number }[] };
@@ -99,12 +99,12 @@ describe.concurrent('§17.7 config file path precedence', () => {
     expect(findDefaultConfigPath(dir, explicit)).toBe(join(dir, expected));
   });
 
-  it('no default file is a missing_workflow_file error', () => {
+  it('§17.7 no default file is a missing_workflow_file error', () => {
     const err = configError(() => findDefaultConfigPath(tempTree({})));
     expect(err.category).toBe('missing_workflow_file');
   });
 
-  it('the CLI uses the default file of its working directory', async () => {
+  it('§17.7 the CLI uses the default file of its working directory', async () => {
     const run = await validateOnce([], { cwd: tempTree(both) });
     expect(run.code).toBe(0);
     expect((parse(run.stdout) as { name: string }).name).toBe('from-baton-yaml');

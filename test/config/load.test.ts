@@ -26,7 +26,7 @@ describe('§5.2 front matter split', () => {
     ['no closing fence: everything is front matter', '---\na: 1\nb: 2\n', 'a: 1\nb: 2\n', '', 4],
     ['empty front matter', '---\n---\nBody', '', 'Body', 3],
     ['CRLF line ends', '---\r\na: 1\r\n---\r\nBody\r\n', 'a: 1', 'Body', 4],
-  ])('%s', (_name, text, frontMatter, body, bodyLine) => {
+  ])('§5.2 %s', (_name, text, frontMatter, body, bodyLine) => {
     const split = splitFrontMatter(text);
     expect(split.frontMatter).toBe(frontMatter);
     expect(split.body).toBe(body);
@@ -125,7 +125,7 @@ describe('§17.1 workflow and config parsing', () => {
       ['an unset reference falls back to the documented variable', '$MY_KEY', { LINEAR_API_KEY: 'fallback' }, 'fallback', ['MY_KEY', 'LINEAR_API_KEY']],
       ['an omitted key reads the documented variable', undefined, { LINEAR_API_KEY: 'fallback' }, 'fallback', ['LINEAR_API_KEY']],
       ['a literal stays (with a warning)', 'lin_literal', {}, 'lin_literal', ['LINEAR_API_KEY']],
-    ])('%s', (_name, apiKey, env, value, secretEnv) => {
+    ])('§17.1 $VAR secret: %s', (_name, apiKey, env, value, secretEnv) => {
       const { config } = load('baton.yaml', linear(apiKey), env);
       expect(config.trackers[0]!.provider.api_key).toBe(value);
       expect(config.trackers[0]!.secret_env).toEqual(secretEnv);
@@ -135,7 +135,7 @@ describe('§17.1 workflow and config parsing', () => {
       ['an empty variable is missing', '$MY_KEY', { MY_KEY: '', LINEAR_API_KEY: 'fallback' }, 'MY_KEY'],
       ['an omitted key with the fallback unset', undefined, {}, 'LINEAR_API_KEY'],
       ['an empty literal', '', {}, 'LINEAR_API_KEY'],
-    ])('%s → missing_tracker_secret naming the variable', (_name, apiKey, env, variable) => {
+    ])('§6.1 %s → missing_tracker_secret naming the variable', (_name, apiKey, env, variable) => {
       const { error } = fail('baton.yaml', linear(apiKey), env);
       expect(error.category).toBe('missing_tracker_secret');
       expect(error.errors[0]!.message).toContain(variable);
@@ -143,12 +143,12 @@ describe('§17.1 workflow and config parsing', () => {
       expect(error.errors[0]!.line).toBeGreaterThan(0);
     });
 
-    it('an illegal variable name is an error', () => {
+    it('§6.1 an illegal variable name is an error', () => {
       const { error } = fail('baton.yaml', linear('$9bad-name'));
       expect(error.errors[0]).toMatchObject({ category: 'invalid_tracker_config', path: 'tracker.provider.api_key', line: 5 });
     });
 
-    it('a literal secret draws a warning', () => {
+    it('§15.3 a literal secret draws a warning', () => {
       const { warnings } = load('baton.yaml', linear('lin_literal'));
       expect(warnings.find((w) => w.path === 'tracker.provider.api_key')?.hint).toContain('$LINEAR_API_KEY');
     });
@@ -172,12 +172,12 @@ describe('§17.1 workflow and config parsing', () => {
       ['bare ~', '~', {}, '/home/tester'],
       ['relative to the config file', 'ws/here', {}, 'DIR/ws/here'],
       ['absolute stays', '/abs/ws', {}, '/abs/ws'],
-    ])('workspace.root: %s', (_name, root, env, expected) => {
+    ])('§17.1 workspace.root: %s', (_name, root, env, expected) => {
       const { config, dir } = load('WORKFLOW.md', `---\n${memory}workspace:\n  root: ${JSON.stringify(root)}\n---\n`, env);
       expect(config.workspace.root).toBe(expected.replace('DIR', dir));
     });
 
-    it('an unset workspace.root variable warns that the default is used', () => {
+    it('§5.3.3 an unset workspace.root variable warns that the default is used', () => {
       const { warnings } = load('WORKFLOW.md', `---\n${memory}workspace:\n  root: $WS_ROOT\n---\n`);
       expect(warnings.find((w) => w.path === 'workspace.root')?.message).toContain('WS_ROOT');
     });
@@ -186,13 +186,13 @@ describe('§17.1 workflow and config parsing', () => {
       ['relative', './tickets', {}, 'DIR/tickets'],
       ['$VAR', '$ISSUES', { ISSUES: '~/issues' }, '/home/tester/issues'],
       ['default', undefined, {}, 'DIR/issues'],
-    ])('provider path keys expand like paths (%s)', (_name, value, env, expected) => {
+    ])('§17.1 provider path keys expand like paths (%s)', (_name, value, env, expected) => {
       const provider = value === undefined ? '{}' : `{dir: ${JSON.stringify(value)}}`;
       const { config, dir } = load('baton.yaml', `tracker:\n  kind: file\n  provider: ${provider}\n`, env);
       expect(config.trackers[0]!.provider.dir).toBe(expected.replace('DIR', dir));
     });
 
-    it('an unset provider path variable is an error', () => {
+    it('§6.1 an unset provider path variable is an error', () => {
       const { error } = fail('baton.yaml', 'tracker:\n  kind: file\n  provider: {dir: $NOPE}\n');
       expect(error.errors[0]).toMatchObject({ path: 'tracker.provider.dir', category: 'invalid_tracker_config' });
       expect(error.errors[0]!.message).toContain('NOPE');
@@ -215,25 +215,25 @@ describe('§17.1 workflow and config parsing', () => {
   });
 });
 
-describe('normalization', () => {
-  it('legacy flat Linear aliases merge into provider, provider wins', () => {
+describe('normalization (baton §3, §4)', () => {
+  it('baton §4.2 legacy flat Linear aliases merge into provider, provider wins', () => {
     const text = 'tracker:\n  kind: linear\n  project_slug: flat\n  endpoint: https://flat.example/graphql\n  api_key: $K\n  provider:\n    endpoint: https://provider.example/graphql\n';
     const { config } = load('WORKFLOW.md', `---\n${text}---\n`, { K: 'key' });
     expect(config.trackers[0]!.provider).toMatchObject({ project_slug: 'flat', endpoint: 'https://provider.example/graphql', api_key: 'key' });
     expect(config.trackers[0]).not.toHaveProperty('project_slug');
   });
 
-  it('an error in a legacy alias points at the alias', () => {
+  it('baton §4.2 an error in a legacy alias points at the alias', () => {
     const { error } = fail('WORKFLOW.md', '---\ntracker:\n  kind: linear\n  project_slug: p\n  endpoint: not-a-url\n  api_key: k\n---\n');
     expect(error.errors[0]).toMatchObject({ path: 'tracker.endpoint', line: 5 });
   });
 
-  it('required_labels are trimmed, lower-cased and de-duplicated', () => {
+  it('§5.3.1 required_labels are trimmed, lower-cased and de-duplicated', () => {
     const { config } = load('baton.yaml', 'tracker:\n  kind: memory\n  required_labels: [" Agent ", agent, AGENT, Ready]\n');
     expect(config.trackers[0]!.required_labels).toEqual(['agent', 'ready']);
   });
 
-  it('both tracker and trackers is an error; trackers get names; duplicates are an error', () => {
+  it('baton §4.1 both tracker and trackers is an error; trackers get names; duplicates are an error', () => {
     expect(fail('baton.yaml', `${memory}trackers:\n  - kind: memory\n`).error.errors[0]!.path).toBe('trackers');
     const { config } = load('baton.yaml', 'trackers:\n  - kind: memory\n  - kind: file\n    name: local-files\n');
     expect(config.trackers.map((t) => t.name)).toEqual(['memory', 'local-files']);
@@ -241,7 +241,7 @@ describe('normalization', () => {
     expect(dup.errors[0]).toMatchObject({ path: 'trackers[1]', line: 3 });
   });
 
-  it('integer strings are accepted where integers are expected (as Symphony casts them)', () => {
+  it('baton §3.4 integer strings are accepted where integers are expected (as Symphony casts them)', () => {
     const { config } = load('baton.yaml', `${memory}polling:\n  interval_ms: "45000"\n`);
     expect(config.polling.interval_ms).toBe(45_000);
   });
@@ -251,14 +251,14 @@ describe('normalization', () => {
     ['a nested typo', `${memory}polling:\n  intervl_ms: 5\n`, 'polling.intervl_ms', 4, '`interval_ms`'],
     ['a provider typo', 'tracker:\n  kind: file\n  provider:\n    dri: ./x\n', 'tracker.provider.dri', 4, '`dir`'],
     ['a stage typo', `${memory}stages:\n  - name: plan\n    states: [Todo]\n    promt: hi\n`, 'stages[0].promt', 6, '`prompt`'],
-  ])('unknown keys warn with a suggestion and are not fatal (%s)', (_name, text, path, line, suggestion) => {
+  ])('baton §3.5 unknown keys warn with a suggestion and are not fatal (%s)', (_name, text, path, line, suggestion) => {
     const { warnings } = load('baton.yaml', text);
     const w = warnings.find((d) => d.path === path);
     expect(w).toMatchObject({ severity: 'warning', line, column: expect.any(Number) });
     expect(w!.message).toContain(`did you mean ${suggestion}?`);
   });
 
-  it('Symphony-only keys are accepted with a note on what replaces them', () => {
+  it('baton §3.5 Symphony-only keys are accepted with a note on what replaces them', () => {
     const { warnings } = load('WORKFLOW.md', `---\n${memory}observability:\n  dashboard_enabled: false\nworker:\n  ssh_hosts: []\n---\n`);
     expect(warnings.map((w) => w.path)).toEqual(['observability', 'worker']);
     expect(warnings[1]!.message).toContain('Temporal');
@@ -271,22 +271,46 @@ describe('normalization', () => {
     ['bad name', 'name: has space\n' + memory, { path: 'name', line: 1, column: 7 }],
     ['empty states', `${memory}stages:\n  - name: plan\n    states: []\n`, { path: 'stages[0].states', line: 5, message: 'must list at least 1 item' }],
     ['missing key', `${memory}stages:\n  - states: [Todo]\n`, { path: 'stages[0].name', line: 4, message: 'is required (a string)' }],
-  ])('zod errors say what is allowed and where (%s)', (_name, text, expected) => {
+  ])('baton §8 errors say what is allowed and where (%s)', (_name, text, expected) => {
     const { error } = fail('baton.yaml', text);
     expect(error.category).toBe('invalid_config');
     expect(error.errors[0]).toMatchObject(expected);
     expect(error.errors[0]!.hint).toBeTruthy();
   });
 
-  it('a missing required key next to its misspelling points at the misspelling', () => {
+  it('baton §3.5 a missing required key next to its misspelling points at the misspelling', () => {
     const { error } = fail('baton.yaml', 'tracker:\n  kind: linear\n  provider:\n    projct_slug: p\n    api_key: k\n');
     expect(error.errors[0]).toMatchObject({ path: 'tracker.provider.project_slug', line: 4, column: 5 });
     expect(error.errors[0]!.hint).toBe('rename `projct_slug` to `project_slug`');
   });
 
-  it('every error of a file is reported at once', () => {
+  it('baton §8 every error of a file is reported at once', () => {
     const { error } = fail('baton.yaml', `${memory}polling:\n  interval_ms: x\nagent:\n  max_turns: -2\nhooks:\n  timeout_ms: y\n`);
     expect(error.errors.map((d) => d.path)).toEqual(['polling.interval_ms', 'agent.max_turns', 'hooks.timeout_ms']);
     expect(error.message).toContain('and 2 more errors');
+  });
+});
+
+describe('Symphony compatibility details (baton §3, §4.2)', () => {
+  it('§5.3.1 an omitted provider is still validated by the adapter and gets its defaults', () => {
+    const { error } = fail('baton.yaml', 'tracker:\n  kind: linear\n', { LINEAR_API_KEY: 'k' });
+    expect(error.errors[0]).toMatchObject({ path: 'tracker.provider.project_slug', category: 'invalid_tracker_config', line: 1 });
+    const { config } = load('baton.yaml', 'tracker:\n  kind: file\n');
+    expect(config.trackers[0]!.provider.dir).toMatch(/\/issues$/);
+  });
+
+  it('baton §3.6 a key with an empty value means "use the default", as in Symphony', () => {
+    const { config } = load('WORKFLOW.md', `---\n${memory}hooks:\nworkspace:\n  root:\ncodex:\n  approval_policy:\n---\n`);
+    expect(config.hooks).toEqual({ timeout_ms: 60_000 });
+    expect(config.workspace.root).toBe(join(tmpdir(), 'baton_workspaces'));
+    expect(config.codex.approval_policy).toBeUndefined();
+  });
+
+  it.each([
+    ['$NAME set but empty', '$MY_KEY', { MY_KEY: '' }, 'MY_KEY is set but empty'],
+    ['$NAME unset, fallback unset', '$MY_KEY', {}, 'MY_KEY is not set, nor is the fallback LINEAR_API_KEY'],
+  ])('§15.3 missing secret messages say which variable and never a value (%s)', (_name, apiKey, env, message) => {
+    const { error } = fail('baton.yaml', `tracker:\n  kind: linear\n  provider: {project_slug: p, api_key: "${apiKey}"}\n`, env);
+    expect(error.errors[0]!.message).toContain(message);
   });
 });

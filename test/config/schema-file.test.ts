@@ -8,12 +8,12 @@ import { generateSchemaText, SCHEMA_PATH } from '../../scripts/generate-schema.j
 const root = join(import.meta.dirname, '..', '..');
 
 describe('spec/baton.schema.json', () => {
-  it('matches a fresh generation from config/schema.ts', () => {
+  it('baton §9 matches a fresh generation from config/schema.ts', () => {
     const committed = readFileSync(join(root, SCHEMA_PATH), 'utf8');
     expect(committed === generateSchemaText(), 'spec/baton.schema.json is stale: run npm run schema').toBe(true);
   });
 
-  it('describes every top-level key and every tracker kind', () => {
+  it('baton §9 describes every top-level key and every tracker kind', () => {
     const schema = JSON.parse(generateSchemaText()) as {
       $id: string;
       title: string;
@@ -26,7 +26,7 @@ describe('spec/baton.schema.json', () => {
     expect(kinds.sort()).toEqual([...trackerKinds].sort());
   });
 
-  it('example configs point editors at the schema', () => {
+  it('baton §9 example configs point editors at the schema', () => {
     const file = join(root, 'test/fixtures/config/baton.yaml');
     const first = readFileSync(file, 'utf8').split('\n')[0]!;
     const match = /^# yaml-language-server: \$schema=(.+)$/.exec(first);

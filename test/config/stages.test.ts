@@ -18,7 +18,7 @@ function fail(files: Record<string, string>, name = Object.keys(files)[0]!) {
 }
 
 describe('WORKFLOW.md → one stage (Symphony compatibility)', () => {
-  it('a WORKFLOW.md without stages becomes one `run` stage routed from every active state', () => {
+  it('baton §4.3 a WORKFLOW.md without stages becomes one `run` stage routed from every active state', () => {
     const { config } = load({ 'WORKFLOW.md': `---\n${memory}  active_states: [Todo, In Progress, Rework]\n---\n\nDo {{ issue.identifier }}.\n` });
     expect(config.flavor).toBe('symphony');
     expect(config.stages).toHaveLength(1);
@@ -39,23 +39,23 @@ describe('WORKFLOW.md → one stage (Symphony compatibility)', () => {
     expect(config.stages[0]!.prompt_template).toBe(DEFAULT_PROMPT);
   });
 
-  it('a file without front matter is all prompt, and still needs a tracker', () => {
+  it('§5.2 a file without front matter is all prompt, and still needs a tracker', () => {
     const { error } = fail({ 'WORKFLOW.md': 'Only a prompt.\n' });
     expect(error.errors[0]!.path).toBe('tracker');
   });
 
-  it('the run stage takes its limits from agent and codex', () => {
+  it('baton §4.3 the run stage takes its limits from agent and codex', () => {
     const { config } = load({ 'WORKFLOW.md': `---\n${memory}agent:\n  max_turns: 4\ncodex:\n  turn_timeout_ms: 1000\n  stall_timeout_ms: 0\n---\nGo.` });
     expect(config.stages[0]!.policy).toEqual({ backend: 'codex', max_turns: 4, turn_timeout_ms: 1000, stall_timeout_ms: 0 });
   });
 
-  it('a WORKFLOW.md with stages is Baton-flavored and its body is the default prompt', () => {
+  it('baton §2.4 a WORKFLOW.md with stages is Baton-flavored and its body is the default prompt', () => {
     const { config } = load({ 'WORKFLOW.md': `---\n${memory}stages:\n  - name: plan\n    states: [Todo]\n  - name: build\n    states: [In Progress]\n    prompt: Build it.\n---\nPlan {{ issue.title }}.\n` });
     expect(config.flavor).toBe('baton');
     expect(config.stages.map((s) => s.prompt_template)).toEqual(['Plan {{ issue.title }}.', 'Build it.']);
   });
 
-  it('a template error in the body points at its line in the file', () => {
+  it('§5.5 a template error in the body points at its line in the file', () => {
     const { error, dir } = fail({ 'WORKFLOW.md': `---\n${memory}---\n\nLine one.\n{{ issue.title | nope }}\n` });
     expect(error.category).toBe('template_parse_error');
     expect(error.errors[0]).toMatchObject({ file: join(dir, 'WORKFLOW.md'), line: 7 });
@@ -63,7 +63,7 @@ describe('WORKFLOW.md → one stage (Symphony compatibility)', () => {
 });
 
 describe('baton.yaml stages', () => {
-  it('a baton.yaml without stages gets the default plan → implement → review → merge stages', () => {
+  it('baton §4.4 a baton.yaml without stages gets the default plan → implement → review → merge stages', () => {
     const { config } = load({ 'baton.yaml': memory });
     expect(config.flavor).toBe('baton');
     expect(config.stages.map((s) => [s.name, s.states, s.on_success.move_to])).toEqual([
@@ -78,7 +78,7 @@ describe('baton.yaml stages', () => {
     expect(config.trackers[0]!.active_states).toEqual(['Todo', 'In Progress', 'In Review', 'Merging']);
   });
 
-  it('the example baton.yaml resolves prompts, policies and gates', () => {
+  it('baton §4.8 the example baton.yaml resolves prompts, policies and gates', () => {
     const { config } = loadConfig(join(fixtures, 'baton.yaml'), { env: {} });
     const [plan, implement, review] = config.stages;
     expect(plan!.prompt_template).toBe('Plan the work for {{ issue.identifier }}; do not change code yet.\n');
@@ -105,7 +105,7 @@ describe('baton.yaml stages', () => {
     ['an invalid on_success comment', stage('  - name: a\n    states: [Todo]\n    on_success: {comment: "{{ x | nope }}"}\n'), 'stages[0].on_success.comment', 'nope'],
     ['default stages outside explicit active_states', 'tracker:\n  kind: memory\n  active_states: [Todo]\n', 'stages', 'default stage `implement`'],
     ['a jira tracker without terminal_states', 'tracker:\n  kind: jira\n  provider: {base_url: "https://x.atlassian.net", project: ENG, email: a, api_token: b}\n', 'tracker', '`terminal_states` is required'],
-  ])('cross-check: %s', (_name, text, path, message) => {
+  ])('baton §5 cross-check: %s', (_name, text, path, message) => {
     const { error } = fail({ 'baton.yaml': text });
     const found = error.errors.find((d) => d.path === path);
     expect(found, JSON.stringify(error.errors)).toBeDefined();
@@ -114,18 +114,18 @@ describe('baton.yaml stages', () => {
     expect(found!.line).toBeGreaterThan(0);
   });
 
-  it('a symphony-flavored github file needs active_states (its profile has no default)', () => {
+  it('§5.3.1 a symphony-flavored github file needs active_states (its profile has no default)', () => {
     const { error } = fail({ 'WORKFLOW.md': '---\ntracker:\n  kind: github\n  provider: {repo: a/b, token: t}\n---\n' });
     expect(error.errors[0]).toMatchObject({ path: 'tracker', category: 'invalid_tracker_config' });
     expect(error.errors[0]!.message).toContain('active_states');
   });
 
-  it('a prompt file template error names the prompt file and its line', () => {
+  it('§5.5 a prompt file template error names the prompt file and its line', () => {
     const { error, dir } = fail({ 'baton.yaml': stage('  - {name: a, states: [Todo], prompt_file: p.md}\n'), 'p.md': 'ok\n\n{% for x in issue.labels %}\n' });
     expect(error.errors[0]).toMatchObject({ category: 'template_parse_error', file: join(dir, 'p.md'), line: 3 });
   });
 
-  it('an explicit active state no stage handles is a warning', () => {
+  it('baton §5 an explicit active state no stage handles is a warning', () => {
     const { warnings } = load({ 'baton.yaml': `tracker:\n  kind: memory\n  active_states: [Todo, Backlog]\nstages:\n  - {name: a, states: [Todo]}\n` });
     expect(warnings.find((w) => w.path === 'tracker.active_states[1]')?.message).toContain('Backlog');
   });

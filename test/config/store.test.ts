@@ -35,7 +35,7 @@ describe('§6.2 dynamic reload (ConfigStore)', () => {
     expect(store.current()).toBe(next);
   });
 
-  it('an edit that keeps size and mtime is still detected (content hash in the stamp)', () => {
+  it('§6.2 an edit that keeps size and mtime is still detected (content hash in the stamp)', () => {
     const { file, store } = setup(workflow(1000));
     const second = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
     utimesSync(file, second, second);
@@ -68,7 +68,7 @@ describe('§6.2 dynamic reload (ConfigStore)', () => {
     expect(fixed.config.polling.interval_ms).toBe(3000);
   });
 
-  it('a schema-invalid edit and a deleted file also keep the last good config', () => {
+  it('§6.2 a schema-invalid edit and a deleted file also keep the last good config', () => {
     const { file, store } = setup();
     const good = store.current().config;
     writeFileSync(file, workflow(-5));
@@ -77,7 +77,7 @@ describe('§6.2 dynamic reload (ConfigStore)', () => {
     expect(store.current()).toMatchObject({ config: good, lastError: { category: 'missing_workflow_file' } });
   });
 
-  it('a change to a prompt file reloads too', () => {
+  it('§6.2 a change to a prompt file reloads too', () => {
     const dir = tempTree({
       'baton.yaml': 'tracker:\n  kind: memory\nstages:\n  - {name: a, states: [Todo], prompt_file: a.md}\n',
       'a.md': 'first {{ issue.title }}',
@@ -88,7 +88,7 @@ describe('§6.2 dynamic reload (ConfigStore)', () => {
     expect(store.current().config.stages[0]!.prompt_template).toBe('second {{ issue.title }}');
   });
 
-  it('watch() applies edits without anyone calling current()', async () => {
+  it('§6.2 watch() applies edits without anyone calling current()', async () => {
     const { file, store, reloads } = setup();
     store.watch(10);
     try {
@@ -107,10 +107,10 @@ describe('§6.2 dynamic reload (ConfigStore)', () => {
   });
 });
 
-describe('configHash and maskSecrets', () => {
+describe('configHash and maskSecrets (baton §3.2, §7)', () => {
   const linear = 'tracker:\n  kind: linear\n  provider:\n    project_slug: p\n    api_key: $KEY\n    webhook_secret: $HOOK\n';
 
-  it('the hash ignores key order and changes with any value', () => {
+  it('baton §7 the hash ignores key order and changes with any value', () => {
     const a = tempTree({ 'baton.yaml': 'tracker:\n  kind: memory\npolling:\n  interval_ms: 5\nname: x\n' });
     const b = tempTree({ 'baton.yaml': 'name: x\npolling:\n  interval_ms: 5\ntracker:\n  kind: memory\n' });
     const ca = loadConfig(join(a, 'baton.yaml')).config;
@@ -120,7 +120,7 @@ describe('configHash and maskSecrets', () => {
     expect(configHash({ ...cb, polling: { interval_ms: 6 } })).not.toBe(configHash(ca));
   });
 
-  it('a rotated secret changes the hash', () => {
+  it('baton §7 a rotated secret changes the hash', () => {
     const dir = tempTree({ 'baton.yaml': linear });
     const one = loadConfig(join(dir, 'baton.yaml'), { env: { KEY: 'one' } }).config;
     const two = loadConfig(join(dir, 'baton.yaml'), { env: { KEY: 'two' } }).config;

@@ -7,7 +7,7 @@ import { configError } from './helpers.js';
 const fixture = join(import.meta.dirname, '..', 'fixtures', 'config', 'symphony-elixir-WORKFLOW.md');
 
 describe('Symphony elixir/WORKFLOW.md runs on Baton unchanged', () => {
-  it('parses to the expected typed config', () => {
+  it('§5.3 parses to the expected typed config', () => {
     const { config, warnings } = loadConfig(fixture, { env: { LINEAR_API_KEY: 'lin_test_key' }, home: '/home/dev' });
     expect(warnings).toEqual([]);
     expect(config.flavor).toBe('symphony');
@@ -69,7 +69,7 @@ describe('Symphony elixir/WORKFLOW.md runs on Baton unchanged', () => {
     });
   });
 
-  it('uses the real home directory for ~ by default', () => {
+  it('§17.1 uses the real home directory for ~ by default', () => {
     const { config } = loadConfig(fixture, { env: { LINEAR_API_KEY: 'k' } });
     expect(config.workspace.root).toBe(join(homedir(), 'code/symphony-workspaces'));
   });
