@@ -11,6 +11,8 @@ const trackerFactories: Record<string, () => Promise<TrackerFactory>> = {
   file: () => import('./file.js').then((m) => m.createFileTracker),
   memory: () => import('./memory.js').then((m) => m.createMemoryTracker),
   linear: () => import('./linear/tracker.js').then((m) => m.createLinearTracker),
+  jira: () => import('./jira/tracker.js').then((m) => m.createJiraTracker),
+  github: () => import('./github/tracker.js').then((m) => m.createGithubTracker),
 };
 
 /** Kinds this build can construct. */

@@ -51,6 +51,8 @@ export interface FakeIssue {
   closed_at: string | null;
   comments: FakeComment[];
   pull: FakePull | null;
+  /** Open issues blocking this one (GitHub's issue dependencies); serialized as `issue_dependencies_summary`. */
+  blocked_by: number | null;
 }
 
 export interface FakeRepo {
@@ -94,6 +96,7 @@ export interface IssueSeed {
   assignee?: string | null;
   created_at?: string;
   updated_at?: string;
+  blocked_by?: number;
 }
 
 export interface PullSeed extends IssueSeed {
@@ -179,6 +182,7 @@ export class GithubStore {
       closed_at: seed.state === 'closed' ? created : null,
       comments: [],
       pull,
+      blocked_by: seed.blocked_by ?? null,
     };
     for (const name of seed.labels ?? []) this.attachLabel(issue, name);
     repo.issues.set(number, issue);
@@ -307,6 +311,9 @@ export class GithubStore {
       created_at: issue.created_at,
       updated_at: issue.updated_at,
       author_association: 'MEMBER',
+      ...(issue.blocked_by === null
+        ? {}
+        : { issue_dependencies_summary: { blocked_by: issue.blocked_by, blocking: 0, total_blocked_by: issue.blocked_by, total_blocking: 0 } }),
       ...(issue.pull
         ? {
             pull_request: {
