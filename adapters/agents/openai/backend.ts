@@ -80,6 +80,7 @@ class OpenAISession implements AgentSession {
   private readonly trackerTools: Set<string>;
   private readonly instructions: string;
   private readonly shellEnv: NodeJS.ProcessEnv;
+  private readonly secretEnvNames: string[];
   private encryptedReasoning = true;
   private usage: TokenUsage | undefined;
   private turn: ActiveTurn | undefined;
@@ -107,10 +108,8 @@ class OpenAISession implements AgentSession {
     this.instructions = sessionInstructions(ctx, workspace, [...this.trackerTools]);
     // ctx.env is already free of tracker secrets; removing them again costs nothing and keeps this
     // backend safe when called with a raw environment. The model key never reaches the shell.
-    this.shellEnv = buildChildEnv({
-      base: ctx.env,
-      secretEnvNames: [...ctx.config.trackers.flatMap((t) => t.secret_env), ...settings.secretEnvNames],
-    });
+    this.secretEnvNames = [...new Set([...ctx.config.trackers.flatMap((t) => t.secret_env), ...settings.secretEnvNames])];
+    this.shellEnv = buildChildEnv({ base: ctx.env, secretEnvNames: this.secretEnvNames });
   }
 
   /** The leader of the shell command running now, if any. */
@@ -253,6 +252,7 @@ class OpenAISession implements AgentSession {
       const outcome = await runWorkspaceTool(call.name, parsed.value, {
         workspace: this.workspace,
         env: { ...this.shellEnv, BATON_TURN: String(turn.turn), BATON_SESSION_ID: turn.sessionId },
+        unsetEnvNames: this.secretEnvNames,
         signal: turn.controller.signal,
         shellTimeoutMs: Math.min(this.options.shellTimeoutMs, this.settings.turnTimeoutMs),
         maxShellTimeoutMs: this.settings.turnTimeoutMs,

@@ -27,6 +27,11 @@ export interface WorkspaceToolContext {
   workspace: string;
   /** Environment of shell commands: already free of tracker and model secrets. */
   env: NodeJS.ProcessEnv;
+  /**
+   * Secret variable names unset again inside the shell, after the login profile ran, in case the
+   * profile exports them. Only valid variable names are used; others are dropped.
+   */
+  unsetEnvNames?: readonly string[];
   /** Aborting kills a running shell command's process group. */
   signal: AbortSignal;
   /** A shell command's run time when the model names none (ms). */
@@ -91,6 +96,14 @@ async function fileTarget(ctx: WorkspaceToolContext, requested: string) {
   return { file, shown: displayPath(ctx.workspace, file), info: await stat(file).catch(() => undefined) };
 }
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `command` preceded, on the same line so bash's line numbers stay the model's, by `unset`. */
+export function withUnset(command: string, names: readonly string[] = []): string {
+  const valid = [...new Set(names.filter((n) => ENV_NAME.test(n)))];
+  return valid.length ? `unset ${valid.join(' ')}; ${command}` : command;
+}
+
 const shellTool = tool({
   name: WorkspaceToolName.shell,
   description:
@@ -105,7 +118,7 @@ const shellTool = tool({
       window.push(line);
       ctx.onActivity?.();
     };
-    const result = await runShell(args.command, {
+    const result = await runShell(withUnset(args.command, ctx.unsetEnvNames), {
       cwd: ctx.workspace,
       env: ctx.env,
       timeoutMs,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PathRefusedError, resolveWorkspaceFile } from '../../../adapters/agents/openai/paths.js';
 import { OutputWindow, truncateMiddle } from '../../../adapters/agents/openai/output-window.js';
-import { parseToolArguments, runWorkspaceTool, workspaceToolDeclarations, type WorkspaceToolContext } from '../../../adapters/agents/openai/tools.js';
+import { parseToolArguments, runWorkspaceTool, withUnset, workspaceToolDeclarations, type WorkspaceToolContext } from '../../../adapters/agents/openai/tools.js';
 
 let base: string;
 let workspace: string;
@@ -117,6 +117,26 @@ describe('shell tool', () => {
     expect(outcome.success).toBe(false);
     expect(outcome.output).toBe(`Exit code: 3\n${workspace}\nseen\noops`);
     expect(outcome.summary).toContain('(exit 3)');
+  });
+
+  it('unsets secret names again after a login profile exported them', async () => {
+    const home = path.join(base, 'leaky-home');
+    await mkdir(home, { recursive: true });
+    await writeFile(path.join(home, '.bash_profile'), 'export LEAKY_TOKEN=from-profile\n');
+    const env = { PATH: process.env.PATH, HOME: home };
+    const leaked = await runWorkspaceTool('shell', { command: 'echo "[$LEAKY_TOKEN]"' }, ctx({ env }));
+    expect(leaked.output).toBe('Exit code: 0\n[from-profile]'); // the profile does run
+    const kept = await runWorkspaceTool('shell', { command: 'echo "[$LEAKY_TOKEN]"' }, ctx({ env, unsetEnvNames: ['LEAKY_TOKEN', 'not a name; touch pwned'] }));
+    expect(kept.output).toBe('Exit code: 0\n[]');
+    await expect(readFile(path.join(workspace, 'pwned'))).rejects.toThrow();
+  });
+
+  it.each([
+    { names: [], want: 'make test' },
+    { names: ['A', 'B', 'A'], want: 'unset A B; make test' },
+    { names: ['A', '$(id)', '1X'], want: 'unset A; make test' },
+  ])('withUnset($names)', ({ names, want }) => {
+    expect(withUnset('make test', names)).toBe(want);
   });
 
   it('kills a command that outlives its timeout, with its process group', async () => {
