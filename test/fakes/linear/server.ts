@@ -43,7 +43,9 @@ export type LinearFault =
   | { kind: 'rate-limit'; form?: 'graphql-400' | 'code-only' | 'http-429'; retryAfterSeconds?: number; times?: number }
   /** `missing-cursor`: hasNextPage with a null endCursor; `repeat-cursor`: the cursor just sent comes back. */
   | { kind: 'broken-pagination'; mode: 'missing-cursor' | 'repeat-cursor'; times?: number }
-  | { kind: 'disconnect'; times?: number };
+  | { kind: 'disconnect'; times?: number }
+  /** Never answers (until the fake closes): for client timeouts. */
+  | { kind: 'hang'; times?: number };
 
 export interface RecordedRequest {
   authorization: string | undefined;
@@ -286,7 +288,7 @@ export async function startLinearFake(options: LinearFakeOptions = {}): Promise<
       return;
     }
 
-    const fault = takeFault(['status', 'malformed-body', 'rate-limit', 'disconnect']);
+    const fault = takeFault(['status', 'malformed-body', 'rate-limit', 'disconnect', 'hang']);
     if (fault) {
       consume(fault);
       const f = fault.fault;
@@ -294,6 +296,7 @@ export async function startLinearFake(options: LinearFakeOptions = {}): Promise<
         req.socket.destroy();
         return;
       }
+      if (f.kind === 'hang') return;
       if (f.kind === 'status') {
         res.writeHead(f.status, { 'content-type': f.contentType ?? 'application/json; charset=utf-8' });
         res.end(f.body ?? JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { type: 'internal error' } }] }));
