@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { NativeConnection, Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { BUSY_STATUSES, issueStatusQuery, orchestratorStatusQuery, orchestratorWorkflowId, type OrchestratorStatus } from '../core/protocol.js';
+import { BUSY_STATUSES, type IssueStatus, issueStatusQuery, orchestratorStatusQuery, orchestratorWorkflowId, type OrchestratorStatus } from '../core/protocol.js';
 import type { BatonConfig } from '../config/schema.js';
 import { resolveTemporalCli } from '../runtime/temporal-binary.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../runtime/embedded-server.js';
@@ -15,6 +15,7 @@ import { ensureSearchAttributes } from '../runtime/search-attributes.js';
 import { createBatonWorker } from '../runtime/worker.js';
 import type { Logger } from '../runtime/logger.js';
 import { connectClient, ensureOrchestrator, isEmbedded } from './context.js';
+import { formatStatusTable } from './commands/status.js';
 
 export interface ServeOptions {
   configPath: string;
@@ -117,8 +118,9 @@ export async function serve(options: ServeOptions): Promise<number> {
 
     if (options.untilIdle) {
       void waitUntilIdle(client, config, options.idleTimeoutMs ?? 0, logger).then(
-        (ok) => {
+        async (ok) => {
           if (!ok) exitCode = 1;
+          await printSummary(client, config).catch((err: unknown) => logger.warn({ err: String(err) }, 'could not print the summary'));
           stop(ok ? 'idle' : 'idle timeout');
         },
         (err: unknown) => {
@@ -172,6 +174,21 @@ export async function waitUntilIdle(client: Client, config: BatonConfig, timeout
     if (Date.now() - stableSince >= Math.min(config.polling.interval_ms, 5_000)) return true;
   }
   return false;
+}
+
+/** The deployment's issues as `baton status` shows them, read from the Temporal visibility store. */
+async function printSummary(client: Client, config: BatonConfig): Promise<void> {
+  const statuses: IssueStatus[] = [];
+  for await (const wf of client.workflow.list({ query: `BatonDeployment = "${config.name}" AND WorkflowType = "issueWorkflow"` })) {
+    const status = await client.workflow.getHandle(wf.workflowId, wf.runId).query(issueStatusQuery).catch(() => undefined);
+    if (status) statuses.push(status);
+  }
+  statuses.sort((a, b) => a.identifier.localeCompare(b.identifier));
+  if (statuses.length === 0) {
+    process.stdout.write('No issue was dispatched (none matched the trackers’ active states and required labels).\n');
+    return;
+  }
+  process.stdout.write(`\n${formatStatusTable(statuses, new Date())}\n\n`);
 }
 
 async function busyIssues(client: Client, status: OrchestratorStatus): Promise<string[]> {

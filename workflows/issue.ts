@@ -408,12 +408,13 @@ export async function issueWorkflow(input: IssueWorkflowInput & { carried?: Issu
       record({ stage: stage.name, attempt: 1, outcome: 'approved', startedAt: now() });
     }
     const moveTo = stage.on_success.move_to;
+    const stateBefore = status.state;
     await applyWrites(stage, {
       moveTo,
       addLabels: stage.on_success.add_labels,
       removeLabels: [...stage.on_success.remove_labels, ...(stage.gate ? gateLabels(stage) : [])],
     });
-    if (!moveTo || normalizeState(moveTo) === normalizeState(status.state)) {
+    if (!moveTo || normalizeState(moveTo) === normalizeState(stateBefore)) {
       // SPEC §7.1: after a clean exit with the issue still active, re-check shortly.
       await setStatus('continuing', stage.name);
       await condition(() => operator?.kind === 'retry' || routedAwayFrom(stage.name), view.continuationDelayMs);
