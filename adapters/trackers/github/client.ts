@@ -232,6 +232,14 @@ export class GithubClient {
     }
   }
 
+  /** A GraphQL mutation, paced with the REST writes. */
+  graphqlWrite<T>(query: string, variables: Record<string, unknown>, operation: string): Promise<T> {
+    return this.paced(() => {
+      this.stats.writes += 1;
+      return this.graphql<T>(query, variables, operation);
+    });
+  }
+
   /**
    * GraphQL where some aliases may legitimately resolve to nothing: `NOT_FOUND` errors leave their
    * fields null; any other error fails the call.

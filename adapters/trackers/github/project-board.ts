@@ -161,12 +161,12 @@ export class ProjectBoard {
     let itemId = issue.itemId;
     if (!itemId) {
       if (!issue.nodeId) throw malformedResponse(`move ${issue.label}`, 'the issue has no node id to add it to the board');
-      const added = await this.client.graphql<Json>(ADD_PROJECT_ITEM_MUTATION, { project: board.id, content: issue.nodeId }, `add ${issue.label} to ${this.where}`);
+      const added = await this.client.graphqlWrite<Json>(ADD_PROJECT_ITEM_MUTATION, { project: board.id, content: issue.nodeId }, `add ${issue.label} to ${this.where}`);
       const id = obj(obj(added.addProjectV2ItemById)?.item)?.id;
       if (typeof id !== 'string') throw malformedResponse(`add ${issue.label} to ${this.where}`, 'no item id in the answer');
       itemId = id;
     }
-    await this.client.graphql(SET_PROJECT_FIELD_MUTATION, { project: board.id, item: itemId, field: board.fieldId, option: option.id }, `move ${issue.label} to ${state} on ${this.where}`);
+    await this.client.graphqlWrite(SET_PROJECT_FIELD_MUTATION, { project: board.id, item: itemId, field: board.fieldId, option: option.id }, `move ${issue.label} to ${state} on ${this.where}`);
   }
 }
 
