@@ -6,6 +6,7 @@ import { BatonError, ErrorCategory } from '../core/errors.js';
 
 /** Severity of a diagnostic: errors stop the load, warnings do not. */
 export const Severity = { error: 'error', warning: 'warning' } as const;
+/** `error` or `warning`. */
 export type Severity = (typeof Severity)[keyof typeof Severity];
 
 /** One finding about a config file. */
@@ -49,6 +50,7 @@ export class ConfigError extends BatonError {
   }
 }
 
+/** Type guard for `ConfigError`. */
 export function isConfigError(value: unknown): value is ConfigError {
   return value instanceof ConfigError;
 }

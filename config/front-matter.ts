@@ -4,6 +4,7 @@
  * without that closing line the rest of the file is front matter. The body is trimmed.
  */
 
+/** The parts of a workflow file and where each starts. */
 export interface FrontMatterSplit {
   /** The YAML text between the fences, or null when the file has no front matter. */
   frontMatter: string | null;

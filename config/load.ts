@@ -17,6 +17,7 @@ import { createSourceMap, type SourceMap } from './source-map.js';
 import { mergeLegacyAliases } from './trackers.js';
 import { zodDiagnostics } from './zod-diagnostics.js';
 
+/** Options of `loadConfig`; both default to the real process. */
 export interface LoadOptions {
   /** Environment for `$VAR` references and documented fallbacks (default: `process.env`). */
   env?: Env;
@@ -24,6 +25,7 @@ export interface LoadOptions {
   home?: string;
 }
 
+/** A successful load: the effective config and what is worth a look. */
 export interface LoadResult {
   config: BatonConfig;
   /** Non-fatal findings: unknown keys (with suggestions), ignored values, literal secrets. */

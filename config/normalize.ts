@@ -12,6 +12,7 @@ import type { Reporter } from './reporter.js';
 import { resolveStages } from './stages.js';
 import { normalizeTrackers } from './trackers.js';
 
+/** Everything normalization needs besides the parsed document. */
 export interface NormalizeContext {
   reporter: Reporter;
   env: Env;

@@ -7,6 +7,7 @@ import type { SourceMap } from './source-map.js';
 
 type Path = readonly (string | number)[];
 
+/** Where a finding points when not at the value of its path. */
 export interface ReportOptions {
   /** Point at the key rather than its value (unknown keys, duplicates). */
   key?: boolean;
@@ -14,6 +15,7 @@ export interface ReportOptions {
   at?: { file: string; line?: number; column?: number };
 }
 
+/** The diagnostics of one load, each located through the source map. */
 export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
 

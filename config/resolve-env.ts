@@ -9,6 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 /** What an environment variable name must look like to be referenced as `$NAME`. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** The environment the loader reads (`process.env` or a test double). */
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** A value of the form `$NAME` or `${NAME}`: the name, and whether it is a legal variable name. */

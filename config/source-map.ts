@@ -4,17 +4,23 @@
  */
 import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 
+/** A 1-based line and column in a file. */
 export interface Position {
   line: number;
   column: number;
 }
 
+const BLOCK = new Set(['BLOCK_LITERAL', 'BLOCK_FOLDED']);
+
 /** Where a path points to in one YAML document. */
 export interface SourceMap {
   /** The file the document came from. */
   file: string;
-  /** Position of the value at `path` (`key: true`: of its key), else of the nearest existing parent. */
-  locate(path: readonly (string | number)[], options?: { key?: boolean }): Position;
+  /**
+   * Position of the value at `path` (`key: true`: of its key), else of the nearest existing parent.
+   * `content: true` gives the first line of a block scalar's text (the line after `|` or `>`).
+   */
+  locate(path: readonly (string | number)[], options?: { key?: boolean; content?: boolean }): Position;
 }
 
 /**
@@ -44,6 +50,7 @@ export function createSourceMap(file: string, doc: Document | null, lineCounter:
           const empty = !value || (isScalar(value) && value.value === null);
           // A map or list value starts on the line after its key; the key line reads better.
           here = empty || !value.range || isMap(value) || isSeq(value) ? keyPos : at(value.range[0]);
+          if (last && options.content && isScalar(value) && BLOCK.has(String(value.type))) here = { line: here.line + 1, column: 1 };
           node = value;
         } else if (isSeq(node) && typeof part === 'number') {
           const item = node.items[part] as Node | undefined;

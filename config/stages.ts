@@ -15,6 +15,7 @@ import { dedupeStates } from './trackers.js';
 
 type Path = (string | number)[];
 
+/** What stage resolution needs besides the parsed document and trackers. */
 export interface StageContext {
   reporter: Reporter;
   env: Env;
@@ -53,7 +54,7 @@ function checkTemplate(source: TemplateSource, ctx: StageContext): void {
   } catch (err) {
     const details = (err as { details?: { line?: number; column?: number } }).details ?? {};
     const message = err instanceof Error ? err.message : String(err);
-    const line = details.line === undefined ? undefined : (source.firstLine ?? ctx.reporter.map.locate(source.path).line) + details.line - 1;
+    const line = details.line === undefined ? undefined : (source.firstLine ?? ctx.reporter.map.locate(source.path, { content: true }).line) + details.line - 1;
     const file = source.file ?? ctx.reporter.map.file;
     ctx.reporter.error(
       ErrorCategory.templateParseError,

@@ -26,6 +26,7 @@ export interface ConfigSnapshot {
   loadedAt: Date;
 }
 
+/** Options of a `ConfigStore`: load options plus where to report reloads. */
 export interface ConfigStoreOptions extends LoadOptions {
   logger?: Logger;
   /** Called after a reload that changed the effective config. */

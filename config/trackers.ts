@@ -161,6 +161,7 @@ function expandPathKeys(provider: Record<string, unknown>, profile: TrackerProfi
   }
 }
 
+/** What tracker normalization needs besides the parsed document. */
 export interface TrackerContext {
   reporter: Reporter;
   env: Env;

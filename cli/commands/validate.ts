@@ -64,6 +64,7 @@ function validate(file: string | undefined, opts: ValidateOptions): void {
   }
 }
 
+/** Adds `baton validate [file] [--json] [--strict]` to the program. */
 export function registerValidate(program: Command): void {
   program
     .command('validate')

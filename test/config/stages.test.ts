@@ -130,3 +130,14 @@ describe('baton.yaml stages', () => {
     expect(warnings.find((w) => w.path === 'tracker.active_states[1]')?.message).toContain('Backlog');
   });
 });
+
+describe('template positions (§5.5)', () => {
+  it.each([
+    ['a block scalar', 'prompt: |\n  line one\n  {{ x | nope }}\n', 5],
+    ['a quoted string', 'prompt: "{{ x | nope }}"\n', 3],
+    ['a folded block', 'prompt: >\n  {{ x | nope }}\n', 4],
+  ])('§5.5 an inline template error points at its line in the file (%s)', (_name, prompt, line) => {
+    const { error } = fail({ 'baton.yaml': `${memory}${prompt}` });
+    expect(error.errors[0]).toMatchObject({ category: 'template_parse_error', path: 'prompt', line });
+  });
+});
