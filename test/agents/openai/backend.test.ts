@@ -325,6 +325,19 @@ describe('openai backend: failures, timeouts and cancellation', () => {
     expect(session.pid).toBeUndefined();
   });
 
+  it('after close(), a turn is cancelled without a request, and a second close() is harmless', async () => {
+    const { identifier, workspace } = await fresh();
+    const { session, events } = await startSession(h, { config: await h.config(), workspace, identifier });
+    await session.close();
+    await session.close();
+    const from = h.server.requests().length;
+    const result = await session.runTurn({ turn: 1, maxTurns: 1, prompt: '@@say hi' });
+    expect(result.outcome).toBe('cancelled');
+    expect(result.error?.category).toBe(ErrorCategory.turnCancelled);
+    expect(eventNames(events)).toEqual([AgentEventName.turnCancelled]);
+    expect(requestsSince(from)).toHaveLength(0);
+  });
+
   it('refuses a cwd outside the workspace root before any model request', async () => {
     const { identifier } = await fresh();
     const elsewhere = path.join(h.base, 'not-a-workspace');
