@@ -129,6 +129,8 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       return send(res, 200, 'duplicate');
     }
     const hint: RefreshHint = { provider, deliveryId: verdict.deliveryId, event: verdict.event, issue: verdict.issue };
+    // GitHub pings a new webhook once; nothing on the tracker changed.
+    if (provider === 'github' && hint.event === 'ping') return send(res, 200, 'pong');
     try {
       await options.onRefresh(tracker.name, hint);
     } catch (err) {

@@ -1,6 +1,11 @@
 /**
  * Signature checks over a webhook's raw body. Every provider Baton accepts signs with HMAC-SHA256;
  * comparisons are constant-time so a forger learns nothing from response timing.
+ *
+ * Linear goes through `@linear/sdk/webhooks` (it also enforces the 60 s `webhookTimestamp` window).
+ * GitHub and Jira share the WebSub `sha256=<hex>` form and are checked here with node:crypto:
+ * `@octokit/webhooks` is only a transitive dependency, and its `verify` takes a decoded string, which
+ * would re-encode the body instead of checking the bytes that were signed.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { LinearWebhookClient } from '@linear/sdk/webhooks';

@@ -144,6 +144,17 @@ describe('valid deliveries', () => {
     console.log(`webhook latency (github): ${(calls[0]!.at - a.sentAt).toFixed(1)} ms from request to onRefresh`);
   });
 
+  it('GitHub: a verified ping answers pong without a refresh', async () => {
+    const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
+    const res = await post('/webhooks/github', body, {
+      'x-hub-signature-256': hubSignature(SECRETS.github, Buffer.from(body)),
+      'x-github-event': 'ping',
+      'x-github-delivery': `ping-${++seq}`,
+    });
+    expect([res.status, res.text]).toEqual([200, 'pong']);
+    expect(calls).toEqual([]);
+  });
+
   it('GitHub: /webhooks/github/<tracker> only tries that tracker', async () => {
     const delivery = githubDelivery(SECRETS.github);
     expect((await post('/webhooks/github/gh-docs', delivery.body, delivery.headers)).status).toBe(401);
