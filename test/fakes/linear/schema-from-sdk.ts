@@ -20,6 +20,8 @@ const REGION_END = '//#endregion';
 /** codegen helper aliases that are not schema types. */
 const HELPER_TYPES = new Set(['Maybe', 'InputMaybe', 'Exact', 'MakeOptional', 'MakeMaybe', 'MakeEmpty', 'Incremental', 'Scalars']);
 const BUILTIN_SCALARS = new Set(['ID', 'String', 'Boolean', 'Int', 'Float']);
+/** Bump when the SDL printer changes, so a stale cached file is not reused. */
+const FORMAT = 1;
 
 const require = createRequire(import.meta.url);
 
@@ -293,9 +295,10 @@ let cached: Promise<GraphQLSchema> | undefined;
  */
 export function loadLinearSchema(): Promise<GraphQLSchema> {
   cached ??= (async () => {
-    const { version } = sdkLocation();
-    const cacheDir = path.resolve('node_modules', '.cache', 'baton');
-    const cacheFile = path.join(cacheDir, `linear-schema-${version}.graphql`);
+    const { dir, version } = sdkLocation();
+    // node_modules/@linear/sdk → node_modules/.cache/baton, whatever the working directory
+    const cacheDir = path.resolve(dir, '..', '..', '.cache', 'baton');
+    const cacheFile = path.join(cacheDir, `linear-schema-${version}-f${FORMAT}.graphql`);
     let sdl: string;
     if (existsSync(cacheFile)) {
       sdl = readFileSync(cacheFile, 'utf8');
