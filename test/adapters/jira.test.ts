@@ -112,6 +112,14 @@ describe('pure parts', () => {
   });
 });
 
+describe('the fake’s auth', () => {
+  it('answers a request without an Authorization header with 401', async () => {
+    const response = await fetch(`${fake.url}/rest/api/3/search/jql?jql=project%20%3D%20ENG`);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ errorMessages: [expect.stringContaining('authenticated')] });
+  });
+});
+
 describe('reads (SPEC §11.1)', () => {
   it('makes no request for empty inputs', async () => {
     const jira = tracker();

@@ -73,6 +73,14 @@ describe('the fake', () => {
   });
 });
 
+describe('the fake’s auth', () => {
+  it('answers a request without an Authorization header with 401', async () => {
+    const response = await fetch(fake.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { id } }' }) });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ errors: [{ extensions: { type: 'authentication error' } }] });
+  });
+});
+
 describe('reads (SPEC §11.1)', () => {
   it('makes no request for empty inputs', async () => {
     const linear = tracker();
