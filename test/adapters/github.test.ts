@@ -389,6 +389,13 @@ describe('agent tools', () => {
     const missing = await gh.executeAgentTool('github_api', { method: 'GET', path: '/repos/acme/app/issues/99' }, issue!);
     expect(missing.success).toBe(false);
     expect(JSON.parse(missing.output)).toMatchObject({ status: 404 });
+    // Parameters only ever become the query string: they cannot redirect the request or its credential.
+    const smuggled = await gh.executeAgentTool('github_api', { method: 'GET', path: '/repos/acme/app/issues', params: { baseUrl: 'http://127.0.0.1:9', headers: 'x', state: 'all' } }, issue!);
+    expect(JSON.parse(smuggled.output)).toMatchObject({ status: 422 });
+    expect(fake.requests.at(-1)!.url).toBe('/repos/acme/app/issues?baseUrl=http%3A%2F%2F127.0.0.1%3A9&headers=x&state=all');
+    expect(fake.problems.splice(0)).toEqual([expect.stringContaining("must NOT have additional properties")]);
+    const listed = await gh.executeAgentTool('github_api', { method: 'GET', path: '/repos/acme/app/issues', params: { state: 'all', per_page: 5 } }, issue!);
+    expect(JSON.parse(listed.output)).toMatchObject({ status: 200, body: [{ number: 1 }] });
     const before = fake.requestCount;
     for (const path of ['/repos/other/repo/issues', '/user', '/repos/acme/app/../../orgs/acme', 'https://evil/repos/acme/app', '/repos/acme/app/issues?state=all']) {
       const denied = await gh.executeAgentTool('github_api', { method: 'GET', path }, issue!);

@@ -198,15 +198,18 @@ export class GithubClient {
     });
   }
 
-  /** A raw REST request for the `github_api` tool: answers any HTTP status instead of throwing. */
-  async raw(method: string, url: string, params: Record<string, unknown>, body: unknown): Promise<{ status: number; data: unknown }> {
+  /**
+   * A raw REST request for the `github_api` tool: answers any HTTP status instead of throwing.
+   * `url` is a path (query included); nothing else reaches octokit's options, so no argument can
+   * change the host, the headers or the credential.
+   */
+  async raw(method: string, url: string, body: unknown): Promise<{ status: number; data: unknown }> {
     const exec = async () => {
       this.stats.requests += 1;
       try {
         const response = await this.octokit.request({
           method,
           url,
-          ...params,
           ...(body === undefined ? {} : { data: body }),
           request: { signal: this.signal() },
         });

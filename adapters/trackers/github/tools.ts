@@ -77,6 +77,23 @@ export function rejectApiPath(path: string, repos: readonly RepoRef[]): string |
   return null;
 }
 
+/**
+ * `params` as a query string (`?a=1&b=x,y`): scalars as text, arrays comma-joined (GitHub's list
+ * spelling). Nested objects have no query form and are refused.
+ */
+export function apiQuery(params: Record<string, unknown> | null | undefined): { ok: true; query: string } | { ok: false; reason: string } {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params ?? {})) {
+    if (value === undefined || value === null) continue;
+    const scalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+    if (scalar(value)) search.set(key, String(value));
+    else if (Array.isArray(value) && value.every(scalar)) search.set(key, value.map(String).join(','));
+    else return { ok: false, reason: `params.${key} must be a string, number, boolean or a list of them` };
+  }
+  const text = search.toString();
+  return { ok: true, query: text ? `?${text}` : '' };
+}
+
 export function toolResult(success: boolean, payload: unknown): AgentToolResult {
   return { success, output: JSON.stringify(payload, null, 2) };
 }

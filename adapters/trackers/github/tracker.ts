@@ -18,6 +18,7 @@ import { pullRequestStatus, type PullRequestStatus } from './pull-requests.js';
 import { findRepo, githubSettings, type GithubSettings, type RepoRef } from './settings.js';
 import { CLOSED, issueStateFilter, OPEN, planStateMove, stateFromLabels } from './states.js';
 import {
+  apiQuery,
   CommentArgs,
   GithubApiArgs,
   githubToolSpecs,
@@ -339,7 +340,10 @@ export class GithubTracker implements TrackerAdapter {
           const { method, path, params, body } = parsed.value;
           const rejected = rejectApiPath(path, this.settings.repos);
           if (rejected) return toolError(`github_api: ${rejected}`);
-          const response = await this.client.raw(method, path, params ?? {}, body);
+          const query = apiQuery(params);
+          if (!query.ok) return toolError(`github_api: ${query.reason}`);
+          if (method === 'GET' && body !== undefined) return toolError('github_api: a GET takes no body; pass query parameters in `params`');
+          const response = await this.client.raw(method, `${path}${query.query}`, body);
           return toolResult(response.status >= 200 && response.status < 300, { status: response.status, body: response.data ?? null });
         }
         case 'github_pr_status': {
