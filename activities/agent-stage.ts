@@ -137,9 +137,12 @@ export function createAgentStageActivities(rt: BatonRuntime) {
       // Stall detection (SPEC §8.5 part A): no agent event for stall_timeout_ms ends the run.
       const stallMs = stage.policy.stall_timeout_ms;
       let stalled = false;
+      let awaitingOperator = 0;
       const stallWatch =
         stallMs > 0
           ? setInterval(() => {
+              // Waiting for an operator is not a stall: the clock restarts when the answer comes.
+              if (awaitingOperator > 0) lastActivityAt = Date.now();
               if (Date.now() - lastActivityAt > stallMs && !abort.signal.aborted) {
                 stalled = true;
                 abort.abort(new BatonError(ErrorCategory.agentStalled, `no agent activity for ${stallMs} ms`));
@@ -199,7 +202,15 @@ export function createAgentStageActivities(rt: BatonRuntime) {
           },
           logger,
           onEvent,
-          requestApproval: (request) => waitForApproval(rt, input.workflowId, request, abort.signal),
+          requestApproval: async (request) => {
+            awaitingOperator += 1;
+            try {
+              return await waitForApproval(rt, input.workflowId, request, abort.signal);
+            } finally {
+              awaitingOperator -= 1;
+              lastActivityAt = Date.now();
+            }
+          },
           signal: abort.signal,
         });
         if (session.pid) await writePid(pidFile, session.pid);

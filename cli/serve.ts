@@ -13,6 +13,7 @@ import { resolveTemporalCli } from '../runtime/temporal-binary.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../runtime/embedded-server.js';
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';
 import { createBatonWorker } from '../runtime/worker.js';
+import { sweepTerminalWorkspaces } from '../runtime/terminal-sweep.js';
 import type { Logger } from '../runtime/logger.js';
 import { connectClient, ensureOrchestrator, isEmbedded } from './context.js';
 import { formatStatusTable } from './commands/status.js';
@@ -93,6 +94,10 @@ export async function serve(options: ServeOptions): Promise<number> {
     });
     const running = worker.run();
     await ensureOrchestrator(client, config, options.configPath);
+    void sweepTerminalWorkspaces(worker.runtime, options.configPath).then(
+      (n) => n > 0 && logger.info({ removed: n }, 'removed workspaces of issues that are already terminal'),
+      (err: unknown) => logger.warn({ err: String(err) }, 'terminal workspace sweep failed'),
+    );
     logger.info({ deployment: config.name, queue: config.temporal.task_queue, host_queue: worker.hostQueue }, 'Baton worker running');
     process.stdout.write(
       `Baton is running \`${config.name}\` from ${path.relative(process.cwd(), options.configPath) || options.configPath} (Ctrl-C to stop).\n`,
