@@ -3,6 +3,7 @@
  * to do, or an internal error that says it is a bug.
  */
 import { BatonError, ErrorCategory } from '../core/errors.js';
+import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 
 /** An expected, already-reported outcome: exit with this code and print nothing more. */
 export class ExitError extends Error {
@@ -23,6 +24,11 @@ export function runCommand<A extends unknown[]>(fn: (...args: A) => Promise<void
 
 export function reportError(err: unknown): number {
   if (err instanceof ExitError) return err.code;
+  if (err instanceof ConfigError) {
+    // Every problem at once, each with where it is and how to fix it.
+    for (const d of err.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    return 1;
+  }
   if (err instanceof BatonError) {
     process.stderr.write(`baton: ${err.category}: ${err.message}\n`);
     return err.category === ErrorCategory.internal ? 70 : 1;

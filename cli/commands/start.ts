@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { createLogger } from '../../runtime/logger.js';
 import { loadCliConfig } from '../context.js';
 import { runCommand, ExitError } from '../runner.js';
-import { serve } from '../serve.js';
 
 export function registerStart(program: Command): void {
   program
@@ -16,6 +15,8 @@ export function registerStart(program: Command): void {
       runCommand(async (file: string | undefined, opts: { untilIdle?: boolean; idleTimeout?: number }) => {
         const logger = createLogger();
         const { path, config } = await loadCliConfig(file, logger);
+        // Loaded on use: the worker and its native bridge are heavy, and other commands never need them.
+        const { serve } = await import('../serve.js');
         const code = await serve({ configPath: path, config, logger, embedded: true, untilIdle: opts.untilIdle, idleTimeoutMs: opts.idleTimeout });
         if (code !== 0) throw new ExitError(code);
       }),

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { createLogger } from '../../runtime/logger.js';
 import { loadCliConfig } from '../context.js';
 import { runCommand, ExitError } from '../runner.js';
-import { serve } from '../serve.js';
 
 export function registerWorker(program: Command): void {
   program
@@ -14,6 +13,8 @@ export function registerWorker(program: Command): void {
       runCommand(async (file: string | undefined) => {
         const logger = createLogger();
         const { path, config } = await loadCliConfig(file, logger);
+        // Loaded on use: the worker and its native bridge are heavy, and other commands never need them.
+        const { serve } = await import('../serve.js');
         const code = await serve({ configPath: path, config, logger, embedded: false });
         if (code !== 0) throw new ExitError(code);
       }),
