@@ -1,0 +1,106 @@
+/**
+ * Figure (c), Temporal history: events per issue lifecycle (every run of each issue workflow) and,
+ * for the orchestrator, events per tick while busy and while idle, events per issue, and how many
+ * times it continued as new.
+ */
+import type { Client } from '@temporalio/client';
+import { countByKind, firstEvent, historiesOfAllRuns, type HistoryEvent } from './history.js';
+import type { BenchOrchestrator } from './orchestrator.js';
+import { summarize, type Summary } from './stats.js';
+import { mapLimit, sleep, waitUntil } from './wait.js';
+
+/** Event kinds with their mean count per issue, most frequent first. */
+export type EventMix = { kind: string; perIssue: number }[];
+
+export interface IssueHistoryFigures {
+  workflows: number;
+  /** Events per lifecycle, summed over continue-as-new runs. */
+  events: Summary;
+  /** Issue workflows that continued as new at least once. */
+  continuedAsNew: number;
+  mix: EventMix;
+}
+
+export interface OrchestratorHistoryFigures {
+  workflowId: string;
+  /** Runs of the orchestrator workflow id; `runs - 1` continue-as-new hand-overs. */
+  runs: number;
+  /** Events over every run, from its start to the end of the busy phase. */
+  events: number;
+  maxEventsPerRun: number;
+  ticks: number;
+  eventsPerTick: number;
+  eventsPerIssue: number;
+  mix: EventMix;
+  /** Measured after every issue closed, over `windowMs` of timer polls. Null when no tick fell in it. */
+  idle: { windowMs: number; ticks: number; events: number; eventsPerTick: number } | null;
+}
+
+function meanMix(histories: readonly HistoryEvent[][], per: number): EventMix {
+  const totals = new Map<string, number>();
+  for (const events of histories) for (const [kind, n] of countByKind(events)) totals.set(kind, (totals.get(kind) ?? 0) + n);
+  return [...totals]
+    .map(([kind, n]) => ({ kind, perIssue: n / Math.max(1, per) }))
+    .sort((a, b) => b.perIssue - a.perIssue || a.kind.localeCompare(b.kind));
+}
+
+/** One lifecycle's events: the latest run's, plus earlier runs' when it continued as new. */
+async function lifecycleEvents(client: Client, workflowId: string): Promise<{ events: HistoryEvent[]; runs: number }> {
+  const latest = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const continued = firstEvent(latest, 'workflowExecutionStarted')?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+  if (!continued) return { events: latest, runs: 1 };
+  const runs = await historiesOfAllRuns(client, workflowId);
+  return { events: runs.flatMap((r) => r.events), runs: runs.length };
+}
+
+export async function issueHistoryFigures(client: Client, workflowIds: readonly string[]): Promise<IssueHistoryFigures> {
+  const lifecycles = await mapLimit(workflowIds, 4, (id) => lifecycleEvents(client, id));
+  return {
+    workflows: lifecycles.length,
+    events: summarize(lifecycles.map((l) => l.events.length)),
+    continuedAsNew: lifecycles.filter((l) => l.runs > 1).length,
+    mix: meanMix(
+      lifecycles.map((l) => l.events),
+      lifecycles.length,
+    ),
+  };
+}
+
+export async function orchestratorHistoryFigures(
+  client: Client,
+  orchestrator: BenchOrchestrator,
+  options: { issues: number; idleWindowMs: number; signal: AbortSignal },
+): Promise<OrchestratorHistoryFigures> {
+  // The last issue's close signal must be in before the idle window starts.
+  const busyEnd = await waitUntil(
+    'the orchestrator to have no issue in flight',
+    async () => {
+      const status = await orchestrator.status();
+      return Object.keys(status.inflight).length === 0 ? status : null;
+    },
+    { signal: options.signal, everyMs: 100 },
+  );
+  const runs = await historiesOfAllRuns(client, orchestrator.workflowId);
+  const events = runs.reduce((n, r) => n + r.events.length, 0);
+
+  await sleep(options.idleWindowMs, options.signal, 'the idle window');
+  const idleEnd = await orchestrator.status();
+  const after = await historiesOfAllRuns(client, orchestrator.workflowId);
+  const idleTicks = idleEnd.ticks - busyEnd.ticks;
+  const idleEvents = after.reduce((n, r) => n + r.events.length, 0) - events;
+
+  return {
+    workflowId: orchestrator.workflowId,
+    runs: runs.length,
+    events,
+    maxEventsPerRun: Math.max(0, ...runs.map((r) => r.events.length)),
+    ticks: busyEnd.ticks,
+    eventsPerTick: busyEnd.ticks > 0 ? events / busyEnd.ticks : Number.NaN,
+    eventsPerIssue: options.issues > 0 ? events / options.issues : Number.NaN,
+    mix: meanMix(
+      runs.map((r) => r.events),
+      options.issues,
+    ),
+    idle: idleTicks > 0 ? { windowMs: options.idleWindowMs, ticks: idleTicks, events: idleEvents, eventsPerTick: idleEvents / idleTicks } : null,
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * `npm run bench` (`tsx bench/pipeline.ts`): figures for Baton's durable stage pipeline on this
+ * machine. It starts its own embedded Temporal dev server (SQLite in a temp folder) and an
+ * in-process Baton worker, runs `file` tracker deployments with an instant `command` agent, and
+ * prints (a) dispatch latency, (b) throughput and wall time, (c) Temporal history events and
+ * (d) memory, as a table or `--json`. Everything it started is stopped and removed on the way out,
+ * also on failure, Ctrl-C or `--timeout`; a failed or timed-out run exits non-zero.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { reportError } from '../cli/runner.js';
+import { startBenchEnvironment } from './environment.js';
+import { LatencyTrigger, measureDispatchLatency } from './latency.js';
+import { loadAverage, loginShellMs, machineFacts } from './machine.js';
+import { startMemorySampler } from './memory.js';
+import { renderText, type BenchResult } from './report.js';
+import { defaultIdleWindowMs, measureThroughput, type ThroughputResult } from './throughput.js';
+
+/** The refresh run's timer interval: Symphony's default, so (almost) every dispatch comes from the signal. */
+const REFRESH_RUN_POLL_MS = 30_000;
+
+interface BenchOptions {
+  issues: number;
+  maxConcurrentAgents: number;
+  latencyIssues: number;
+  warmup: number;
+  pollMs: number;
+  idleWindowMs?: number;
+  timeout: number;
+  json?: boolean;
+  keep?: boolean;
+  logLevel: string;
+}
+
+function count(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got \`${value}\``);
+    return n;
+  };
+}
+
+async function runBench(opts: BenchOptions): Promise<BenchResult> {
+  const began = Date.now();
+  const startedAt = new Date(began).toISOString();
+  const note = (line: string) => process.stderr.write(`${line}\n`);
+  const logger = pino({ name: 'bench', level: opts.logLevel, base: undefined }, pino.destination(2));
+  const loadStart = loadAverage();
+  const shellMs = await loginShellMs();
+
+  const controller = new AbortController();
+  const { signal } = controller;
+  const timeoutMs = opts.timeout * 1000;
+  const timer = setTimeout(
+    () => controller.abort(new Error(`the bench ran longer than --timeout ${opts.timeout} s; raise --timeout or lower --issues`)),
+    timeoutMs,
+  );
+  // If cleanup itself hangs, leave anyway: the embedded server's watchdog stops it when this process exits.
+  const hardStop = setTimeout(() => {
+    process.stderr.write('bench: cleanup did not finish within a minute of the timeout; exiting\n');
+    process.exit(1);
+  }, timeoutMs + 60_000);
+  hardStop.unref();
+  const onSignal = (sig: NodeJS.Signals) => controller.abort(new Error(`interrupted by ${sig}`));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const memory = startMemorySampler();
+  try {
+    note('bench: starting the embedded Temporal server and a Baton worker');
+    const env = await startBenchEnvironment({ logger, keep: opts.keep, onWorkerStopped: (err) => controller.abort(err) });
+    try {
+      memory.watchServer(env.server.pid);
+      note(`bench: server ${env.server.address} (${env.cliVersion}), folder ${env.root}`);
+
+      const latency = [];
+      if (opts.latencyIssues > 0) {
+        for (const trigger of [LatencyTrigger.refresh, LatencyTrigger.poll]) {
+          memory.phase(`latency-${trigger}`);
+          note(`bench: (a) dispatch latency, ${trigger}: ${opts.warmup} warm-up + ${opts.latencyIssues} issues one at a time`);
+          latency.push(
+            await measureDispatchLatency(env, {
+              trigger,
+              count: opts.latencyIssues,
+              warmup: opts.warmup,
+              pollIntervalMs: trigger === LatencyTrigger.refresh ? REFRESH_RUN_POLL_MS : opts.pollMs,
+              signal,
+              note,
+            }),
+          );
+        }
+      }
+
+      let throughput: ThroughputResult | null = null;
+      if (opts.issues > 0) {
+        memory.phase('throughput');
+        note(`bench: (b) throughput: ${opts.issues} issues, max_concurrent_agents ${opts.maxConcurrentAgents}`);
+        throughput = await measureThroughput(env, {
+          issues: opts.issues,
+          maxConcurrentAgents: opts.maxConcurrentAgents,
+          pollIntervalMs: opts.pollMs,
+          idleWindowMs: opts.idleWindowMs ?? defaultIdleWindowMs(opts.pollMs),
+          signal,
+          note,
+        });
+      }
+
+      return {
+        startedAt,
+        command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd(),
+        machine: machineFacts({ temporalCli: env.cliVersion, loginShellMs: shellMs, loadAverage: { start: loadStart, end: loadAverage() } }),
+        startup: env.startup,
+        latency,
+        throughput: throughput?.throughput ?? null,
+        history: throughput?.history ?? null,
+        memory: await memory.finish(),
+        totalMs: Date.now() - began,
+      };
+    } finally {
+      note('bench: stopping the worker and the server');
+      await env.close();
+    }
+  } finally {
+    await memory.finish();
+    clearTimeout(timer);
+    clearTimeout(hardStop);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+const program = new Command()
+  .name('bench')
+  .description('Measure dispatch latency, throughput, Temporal history and memory of the Baton pipeline on this machine')
+  .option('--issues <n>', 'issues through the throughput run (0 skips it)', count(0), 200)
+  .option('--max-concurrent-agents <n>', 'agent.max_concurrent_agents of the throughput run', count(1), 10)
+  .option('--latency-issues <n>', 'measured issues per dispatch-latency run (0 skips them)', count(0), 20)
+  .option('--warmup <n>', 'issues run before each latency run and left out of its figures', count(0), 1)
+  .option('--poll-ms <ms>', 'polling.interval_ms of the poll-only latency run and the throughput run', count(1), 1_000)
+  .option('--idle-window-ms <ms>', 'how long to watch the idle orchestrator after the throughput run (default: 5.5 polls, 2-20 s)', count(1))
+  .option('--timeout <seconds>', 'give up (and exit 1) after this long', count(1), 1_200)
+  .option('--json', 'print the figures as JSON instead of a table')
+  .option('--keep', 'keep the temp folder (database, issues, agent logs) and print its path')
+  .option('--log-level <level>', 'Baton log level on stderr', 'warn')
+  .showHelpAfterError()
+  .action(async (opts: BenchOptions) => {
+    try {
+      const result = await runBench(opts);
+      process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : renderText(result));
+    } catch (err) {
+      process.exitCode = reportError(err);
+    }
+  });
+
+await program.parseAsync(process.argv);

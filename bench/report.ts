@@ -1,0 +1,129 @@
+/**
+ * The bench's result (what `--json` prints) and its plain-text rendering.
+ */
+import type { IssueHistoryFigures, OrchestratorHistoryFigures } from './history-figures.js';
+import type { LatencyFigures } from './latency.js';
+import type { MachineFacts } from './machine.js';
+import type { MemoryFigures } from './memory.js';
+import type { Summary } from './stats.js';
+import type { ThroughputFigures } from './throughput.js';
+
+export interface BenchResult {
+  startedAt: string;
+  command: string;
+  machine: MachineFacts;
+  startup: { serverMs: number; workerMs: number };
+  latency: LatencyFigures[];
+  throughput: ThroughputFigures | null;
+  history: { issue: IssueHistoryFigures; orchestrator: OrchestratorHistoryFigures } | null;
+  memory: MemoryFigures;
+  totalMs: number;
+}
+
+const ms = (v: number) => (Number.isFinite(v) ? String(Math.round(v)) : '-');
+const secs = (v: number) => (Number.isFinite(v) ? `${(v / 1000).toFixed(1)} s` : '-');
+const num = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
+const mib = (v: number | null | undefined) => (v != null && Number.isFinite(v) ? `${Math.round(v)} MiB` : 'n/a');
+
+/** Left-aligned first column, right-aligned others, two spaces apart. */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd());
+}
+
+function summaryCells(s: Summary): string[] {
+  return [String(s.count), ms(s.median), ms(s.p95), ms(s.max)];
+}
+
+export function renderText(r: BenchResult): string {
+  const m = r.machine;
+  const out: string[] = [
+    `Baton pipeline bench, ${r.startedAt}`,
+    `  command: ${r.command}`,
+    `  machine: ${m.cores} cores (${m.cpuModel}), ${num(m.memoryGiB)} GiB RAM, ${m.os}, Node ${m.node}`,
+    `  temporal: ${m.temporalCli}`,
+    `  login shell (\`bash -lc true\`, run before every agent turn): ${m.loginShellMs === null ? 'n/a' : `${ms(m.loginShellMs)} ms`}`,
+    `  load average (1 min): ${num(m.loadAverage.start, 2)} at start, ${num(m.loadAverage.end, 2)} at end`,
+    `  startup: embedded server ${secs(r.startup.serverMs)}, worker (workflow bundle) ${secs(r.startup.workerMs)}; whole bench ${secs(r.totalMs)}`,
+    '',
+  ];
+
+  if (r.latency.length > 0) {
+    out.push('(a) dispatch latency: issue file written -> first agent start, ms');
+    const name = (l: LatencyFigures) => (l.trigger === 'refresh' ? 'file + refresh signal' : `file only (poll every ${l.pollIntervalMs} ms)`);
+    const rows: string[][] = [['trigger', 'n', 'median', 'p95', 'max', 'warm-up']];
+    for (const l of r.latency) rows.push([name(l), ...summaryCells(l.summary), l.warmupMs.map(ms).join(',') || '-']);
+    out.push(...table(rows).map((line) => `  ${line}`), '', '  where it went, median / p95 ms:');
+    const parts: string[][] = [['trigger', 'dispatch', 'slot', 'agent start']];
+    const cell = (s: Summary) => `${ms(s.median)} / ${ms(s.p95)}`;
+    for (const l of r.latency) {
+      if (l.segments) parts.push([name(l), cell(l.segments.dispatch), cell(l.segments.slot), cell(l.segments.agentStart)]);
+    }
+    out.push(...table(parts).map((line) => `  ${line}`));
+    out.push(
+      '  dispatch: until the issue workflow started (orchestrator tick: config, poll, signal-with-start);',
+      '  slot: until its agent activity was scheduled (config, slot request and grant, host claim);',
+      '  agent start: until the agent process logged its start (activity pickup, tracker re-check, workspace, bash -lc).',
+      '',
+    );
+  }
+
+  if (r.throughput) {
+    const t = r.throughput;
+    out.push(`(b) throughput: ${t.issues} issues x ${t.stages} stages, max_concurrent_agents ${t.maxConcurrentAgents}, poll every ${t.pollIntervalMs} ms`);
+    out.push(
+      ...table([
+        ['wall time (refresh -> last issue Done)', secs(t.wallMs)],
+        ['until every issue workflow closed', secs(t.allClosedMs)],
+        ['first agent start after refresh', `${ms(t.firstAgentMs)} ms`],
+        ['issues per minute', num(t.issuesPerMinute)],
+        ['stage runs per second', num(t.stageRunsPerSecond, 2)],
+        ['stage runs (extra = retries)', `${t.stageRuns} (extra ${t.extraStageRuns})`],
+        ['writing the issue files (before the clock)', `${ms(t.writeMs)} ms`],
+      ]).map((line) => `  ${line}`),
+      '',
+    );
+  }
+
+  if (r.history) {
+    const { issue, orchestrator: o } = r.history;
+    out.push('(c) Temporal history events');
+    out.push(
+      ...table([
+        ['', 'n', 'min', 'median', 'max'],
+        ['issue workflow, per lifecycle', String(issue.workflows), ms(issue.events.min), ms(issue.events.median), ms(issue.events.max)],
+      ]).map((line) => `  ${line}`),
+    );
+    out.push(`  issue workflows that continued as new: ${issue.continuedAsNew}`);
+    out.push(`  mean events per issue by kind: ${mixLine(issue.mix)}`);
+    out.push(
+      `  orchestrator: ${o.events} events over ${o.ticks} ticks = ${num(o.eventsPerTick)} per tick while busy, ${num(o.eventsPerIssue)} per issue;`,
+      `    ${o.runs} runs (${o.runs - 1} continue-as-new), largest run ${o.maxEventsPerRun} events;`,
+      o.idle
+        ? `    idle: ${o.idle.events} events over ${o.idle.ticks} timer ticks in ${secs(o.idle.windowMs)} = ${num(o.idle.eventsPerTick)} per idle tick`
+        : '    idle: no tick fell in the idle window',
+      `  orchestrator events per issue by kind: ${mixLine(o.mix)}`,
+      '',
+    );
+  }
+
+  const mem = r.memory;
+  out.push('(d) memory');
+  const phases = Object.entries(mem.worker.peakByPhaseMiB)
+    .map(([phase, v]) => `${phase} ${mib(v)}`)
+    .join(', ');
+  out.push(`  worker process RSS: peak ${mib(mem.worker.peakMiB)} (${phases}), end ${mib(mem.worker.endMiB)}; ${mem.worker.samples} samples`);
+  if (mem.server) {
+    out.push(
+      `  Temporal server (pid ${mem.server.pid}): VmHWM ${mib(mem.server.hwmMiB)}, peak sampled VmRSS ${mib(mem.server.peakSampledMiB)}, end VmRSS ${mib(mem.server.endMiB)}`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function mixLine(mix: IssueHistoryFigures['mix'], top = 8): string {
+  const shown = mix.slice(0, top).map((k) => `${k.kind} ${num(k.perIssue)}`);
+  if (mix.length > top) shown.push(`… ${mix.length - top} more kinds`);
+  return shown.join(', ');
+}
