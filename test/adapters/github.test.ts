@@ -197,6 +197,7 @@ describe('errors (SPEC §11.4)', () => {
     ['500', { kind: 'server-error' } as const, ErrorCategory.trackerStatus, undefined],
     ['malformed body', { kind: 'malformed-body' } as const, ErrorCategory.trackerResponse, undefined],
     ['looping pagination', { kind: 'broken-pagination' } as const, ErrorCategory.trackerPagination, undefined],
+    ['pagination off the API host', { kind: 'broken-pagination', next: 'http://203.0.113.9/repos/acme/app/issues?page=2' } as const, ErrorCategory.trackerPagination, undefined],
     ['primary limit (403)', { kind: 'primary-rate-limit', resetInSeconds: 120 } as const, ErrorCategory.trackerRateLimited, 120_000],
     ['primary limit (429)', { kind: 'primary-rate-limit', status: 429, resetInSeconds: 120 } as const, ErrorCategory.trackerRateLimited, 120_000],
     ['secondary limit (403)', { kind: 'secondary-rate-limit', retryAfterSeconds: 30 } as const, ErrorCategory.trackerRateLimited, 30_000],

@@ -158,6 +158,13 @@ export class GithubClient {
         items.push(item);
       }
       url = nextLink(result.link);
+      // Links are followed verbatim, but never off the API host: the token goes with each request.
+      if (url && new URL(url, this.options.apiUrl).origin !== new URL(this.options.apiUrl).origin) {
+        throw new BatonError(ErrorCategory.trackerPagination, `GitHub pagination pointed off ${new URL(this.options.apiUrl).origin} while trying to ${operation}; the list was not used`, {
+          retryable: false,
+          details: { operation, page },
+        });
+      }
     }
     return items;
   }

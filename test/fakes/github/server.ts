@@ -18,8 +18,8 @@ export type GithubFault =
   | { kind: 'server-error'; status?: 500 | 502 | 503 }
   /** 200 with a truncated JSON body. */
   | { kind: 'malformed-body' }
-  /** A list page whose `Link: rel="next"` points back at itself. */
-  | { kind: 'broken-pagination' }
+  /** A list page whose `Link: rel="next"` points back at itself (or at `next`). */
+  | { kind: 'broken-pagination'; next?: string }
   /** Quota exhausted: `x-ratelimit-remaining: 0` and the reset instant. */
   | { kind: 'primary-rate-limit'; status?: 403 | 429; resetInSeconds?: number }
   /** Abuse detection: a "secondary rate limit" message and `retry-after`. */
@@ -392,9 +392,8 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
       return reply(500, { message: `fake produced an invalid response: ${message}` });
     }
 
-    if (result.link && LIST_OPERATIONS.has(operation.id) && takeFault(method, url.pathname, (f) => f.kind === 'broken-pagination')) {
-      result.link = `<${url.toString()}>; rel="next"`;
-    }
+    const broken = result.link && LIST_OPERATIONS.has(operation.id) ? takeFault(method, url.pathname, (f) => f.kind === 'broken-pagination') : null;
+    if (broken?.kind === 'broken-pagination') result.link = `<${broken.next ?? url.toString()}>; rel="next"`;
 
     const headers: Record<string, string> = result.link ? { link: result.link } : {};
     if (method === 'GET' && result.status === 200) {
