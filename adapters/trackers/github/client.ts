@@ -93,15 +93,8 @@ export class GithubClient {
    */
   async get(url: string, operation: string): Promise<GetResult> {
     const cached = this.etags.get(url);
-    this.stats.requests += 1;
     try {
-      const response = await this.octokit.request({
-        method: 'GET',
-        url,
-        headers: cached ? { 'if-none-match': cached.etag } : {},
-        request: { signal: this.signal() },
-      });
-      this.noteHeaders(response.headers);
+      const response = await this.send('GET', url, undefined, cached ? { 'if-none-match': cached.etag } : {});
       const link = typeof response.headers.link === 'string' ? response.headers.link : null;
       const etag = response.headers.etag;
       this.etags.delete(url);
@@ -185,19 +178,26 @@ export class GithubClient {
     return result;
   }
 
+  /** One REST request with the timeout; counts it and notes the rate-limit headers. */
+  private async send(method: string, url: string, body: unknown, headers: Record<string, string> = {}) {
+    this.stats.requests += 1;
+    const response = await this.octokit.request({
+      method,
+      url,
+      headers,
+      ...(body === undefined ? {} : { data: body }),
+      request: { signal: this.signal() },
+    });
+    this.noteHeaders(response.headers);
+    return response;
+  }
+
   /** A mutating REST call, paced `writeIntervalMs` apart (GitHub's guidance against secondary limits). */
   write<T = unknown>(method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, body: unknown, operation: string): Promise<{ status: number; data: T }> {
     return this.paced(async () => {
-      this.stats.requests += 1;
       this.stats.writes += 1;
       try {
-        const response = await this.octokit.request({
-          method,
-          url,
-          ...(body === undefined ? {} : { data: body }),
-          request: { signal: this.signal() },
-        });
-        this.noteHeaders(response.headers);
+        const response = await this.send(method, url, body);
         return { status: response.status, data: response.data as T };
       } catch (err) {
         throw toBatonError(err, operation);
@@ -212,14 +212,8 @@ export class GithubClient {
    */
   async raw(method: string, url: string, body: unknown): Promise<{ status: number; data: unknown }> {
     const exec = async () => {
-      this.stats.requests += 1;
       try {
-        const response = await this.octokit.request({
-          method,
-          url,
-          ...(body === undefined ? {} : { data: body }),
-          request: { signal: this.signal() },
-        });
+        const response = await this.send(method, url, body);
         return { status: response.status, data: response.data };
       } catch (err) {
         const response = (err as { response?: { status: number; data: unknown } }).response;
@@ -231,13 +225,19 @@ export class GithubClient {
     return method === 'GET' || method === 'HEAD' ? exec() : this.paced(exec);
   }
 
-  /** One GraphQL request; errors (including HTTP 200 `RATE_LIMITED`) become BatonErrors. */
-  async graphql<T>(query: string, variables: Record<string, unknown>, operation: string): Promise<T> {
+  /**
+   * One GraphQL request; errors (including HTTP 200 `RATE_LIMITED`) become BatonErrors. With
+   * `allowMissing`, aliases that resolve to nothing (`NOT_FOUND` errors only) leave their fields
+   * null instead of failing the call.
+   */
+  async graphql<T>(query: string, variables: Record<string, unknown>, operation: string, allowMissing = false): Promise<T> {
     this.stats.requests += 1;
     this.stats.graphql += 1;
     try {
       return await this.octokit.graphql<T>(query, { ...variables, request: { signal: this.signal() } });
     } catch (err) {
+      const e = err as { name?: string; errors?: Array<{ type?: string }>; data?: unknown };
+      if (allowMissing && e.name === 'GraphqlResponseError' && e.errors?.every((x) => x.type === 'NOT_FOUND') && e.data) return e.data as T;
       throw toBatonError(err, operation);
     }
   }
@@ -248,21 +248,5 @@ export class GithubClient {
       this.stats.writes += 1;
       return this.graphql<T>(query, variables, operation);
     });
-  }
-
-  /**
-   * GraphQL where some aliases may legitimately resolve to nothing: `NOT_FOUND` errors leave their
-   * fields null; any other error fails the call.
-   */
-  async graphqlAllowingMissing<T>(query: string, variables: Record<string, unknown>, operation: string): Promise<T> {
-    this.stats.requests += 1;
-    this.stats.graphql += 1;
-    try {
-      return await this.octokit.graphql<T>(query, { ...variables, request: { signal: this.signal() } });
-    } catch (err) {
-      const e = err as { name?: string; errors?: Array<{ type?: string }>; data?: unknown };
-      if (e.name === 'GraphqlResponseError' && e.errors?.every((x) => x.type === 'NOT_FOUND') && e.data) return e.data as T;
-      throw toBatonError(err, operation);
-    }
   }
 }

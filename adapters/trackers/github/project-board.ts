@@ -42,7 +42,7 @@ export class ProjectBoard {
 
   private async load(): Promise<Board> {
     const p = this.settings.project;
-    const data = await this.client.graphqlAllowingMissing<Json>(PROJECT_QUERY, { owner: p.owner, number: p.number, field: p.field }, `read ${this.where}`);
+    const data = await this.client.graphql<Json>(PROJECT_QUERY, { owner: p.owner, number: p.number, field: p.field }, `read ${this.where}`, true);
     const project = obj(obj(data.repositoryOwner)?.projectV2);
     if (!project) {
       throw new BatonError(ErrorCategory.invalidTrackerConfig, `tracker \`${this.settings.trackerName}\`: ${this.where} was not found; check provider.project and that the token may read projects`, {
@@ -122,7 +122,7 @@ export class ProjectBoard {
         variables[`r${i}`] = issue.repo.name;
         variables[`n${i}`] = issue.number;
       });
-      const data = await this.client.graphqlAllowingMissing<Json>(issuesByNumberQuery(batch.length), variables, `read ${batch.length} issue(s) of ${this.where}`);
+      const data = await this.client.graphql<Json>(issuesByNumberQuery(batch.length), variables, `read ${batch.length} issue(s) of ${this.where}`, true);
       batch.forEach((issue, i) => {
         const node = obj(obj(data[`i${i}`])?.issue);
         if (!node) return;

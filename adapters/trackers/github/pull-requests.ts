@@ -61,10 +61,11 @@ export async function pullRequestStatus(
   ref: { owner: string; repo: string; number: number },
   branch: string | null,
 ): Promise<PullRequestStatus[]> {
-  const data = await client.graphqlAllowingMissing<Json>(
+  const data = await client.graphql<Json>(
     PULL_REQUESTS_QUERY,
     { owner: ref.owner, name: ref.repo, number: ref.number, branch: branch ?? '', byBranch: Boolean(branch) },
     `read pull requests of ${ref.owner}/${ref.repo}#${ref.number}`,
+    true,
   );
   const repo = obj(data.repository);
   const byNumber = new Map<number, PullRequestStatus>();
