@@ -77,14 +77,27 @@ function verifyLinear(headers: IncomingHttpHeaders, raw: Buffer, secret: string)
   };
 }
 
-function verifyGithub(headers: IncomingHttpHeaders, raw: Buffer, secret: string): Verification {
-  if (!verifyHubSignature(secret, raw, header(headers, 'x-hub-signature-256'))) {
-    return { ok: false, status: 401, reason: 'missing or bad X-Hub-Signature-256' };
+/** The WebSub-style checks GitHub and Jira share: signature header, delivery header, JSON object body. */
+function verifyHub(
+  headers: IncomingHttpHeaders,
+  raw: Buffer,
+  secret: string,
+  names: { signature: string; delivery: string },
+): { ok: true; deliveryId: string; payload: Json } | Extract<Verification, { ok: false }> {
+  if (!verifyHubSignature(secret, raw, header(headers, names.signature))) {
+    return { ok: false, status: 401, reason: `missing or bad ${names.signature}` };
   }
-  const deliveryId = header(headers, 'x-github-delivery');
-  if (!deliveryId) return { ok: false, status: 401, reason: 'missing X-GitHub-Delivery header' };
+  const deliveryId = header(headers, names.delivery);
+  if (!deliveryId) return { ok: false, status: 401, reason: `missing ${names.delivery} header` };
   const payload = parseJson(raw);
   if (!payload) return { ok: false, status: 400, reason: 'body is not a JSON object' };
+  return { ok: true, deliveryId, payload };
+}
+
+function verifyGithub(headers: IncomingHttpHeaders, raw: Buffer, secret: string): Verification {
+  const checked = verifyHub(headers, raw, secret, { signature: 'x-hub-signature-256', delivery: 'x-github-delivery' });
+  if (!checked.ok) return checked;
+  const { deliveryId, payload } = checked;
   const name = header(headers, 'x-github-event') ?? null;
   const action = str(payload.action);
   const repo = str(obj(payload.repository)?.full_name);
@@ -98,20 +111,15 @@ function verifyGithub(headers: IncomingHttpHeaders, raw: Buffer, secret: string)
 }
 
 function verifyJira(headers: IncomingHttpHeaders, raw: Buffer, secret: string): Verification {
-  if (!verifyHubSignature(secret, raw, header(headers, 'x-hub-signature'))) {
-    return { ok: false, status: 401, reason: 'missing or bad X-Hub-Signature' };
-  }
-  const deliveryId = header(headers, 'x-atlassian-webhook-identifier');
-  if (!deliveryId) return { ok: false, status: 401, reason: 'missing X-Atlassian-Webhook-Identifier header' };
-  const payload = parseJson(raw);
-  if (!payload) return { ok: false, status: 400, reason: 'body is not a JSON object' };
-  const issue = obj(payload.issue);
+  const checked = verifyHub(headers, raw, secret, { signature: 'x-hub-signature', delivery: 'x-atlassian-webhook-identifier' });
+  if (!checked.ok) return checked;
+  const issue = obj(checked.payload.issue);
   const id = issue ? str(issue.id) : null;
   const key = issue ? str(issue.key) : null;
   return {
     ok: true,
-    deliveryId,
-    event: str(payload.webhookEvent),
+    deliveryId: checked.deliveryId,
+    event: str(checked.payload.webhookEvent),
     issue: id || key ? { id, identifier: key } : null,
   };
 }
