@@ -14,6 +14,7 @@ import { startEmbeddedServer, type EmbeddedServer } from '../runtime/embedded-se
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';
 import { createBatonWorker } from '../runtime/worker.js';
 import { sweepTerminalWorkspaces } from '../runtime/terminal-sweep.js';
+import { startHttpServer, type BatonHttpServer } from '../server/http.js';
 import type { Logger } from '../runtime/logger.js';
 import { connectClient, ensureOrchestrator, isEmbedded } from './context.js';
 import { formatStatusTable } from './commands/status.js';
@@ -99,6 +100,14 @@ export async function serve(options: ServeOptions): Promise<number> {
       (err: unknown) => logger.warn({ err: String(err) }, 'terminal workspace sweep failed'),
     );
     logger.info({ deployment: config.name, queue: config.temporal.task_queue, host_queue: worker.hostQueue }, 'Baton worker running');
+    let http: BatonHttpServer | undefined;
+    if (config.server.port !== undefined) {
+      http = await startHttpServer(
+        { client, config: () => worker.runtime.config(options.configPath).config, logger },
+        { host: config.server.host, port: config.server.port },
+      );
+      process.stdout.write(`Baton dashboard: ${http.url}/ (webhooks at ${http.url}/webhooks/<provider>)\n`);
+    }
     process.stdout.write(
       `Baton is running \`${config.name}\` from ${path.relative(process.cwd(), options.configPath) || options.configPath} (Ctrl-C to stop).\n`,
     );
@@ -136,6 +145,7 @@ export async function serve(options: ServeOptions): Promise<number> {
       );
     }
     await running;
+    await http?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await nativeConnection.close();

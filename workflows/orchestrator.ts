@@ -35,6 +35,7 @@ import {
   type SlotEntry,
 } from '../core/protocol.js';
 import { grantSlots, ineligibilityReason, sortForDispatch } from '../core/scheduling.js';
+import { stageForState } from '../core/routing.js';
 
 // Tracker calls are short; retry them briefly inside one tick, then let the next tick try again.
 const tracker = proxyActivities<BatonActivities>({
@@ -175,7 +176,10 @@ async function tick(input: OrchestratorInput, state: OrchestratorState): Promise
 
     if (!dispatchAllowed) continue;
     const inflightIds = new Set(inflightHere.map((e) => e.issueId));
-    const eligible = polled.candidates.filter((issue) => !inflightIds.has(issue.id) && ineligibilityReason(t, issue) === null);
+    // An active state no stage handles would start a workflow that releases at once, every tick.
+    const eligible = polled.candidates.filter(
+      (issue) => !inflightIds.has(issue.id) && ineligibilityReason(t, issue) === null && stageForState(view.stages, issue.state) !== undefined,
+    );
     for (const issue of sortForDispatch(eligible)) {
       pending += 1;
       toDispatch.push(item(t.name, issue, issue, true));
@@ -238,13 +242,18 @@ async function grant(state: OrchestratorState): Promise<void> {
     const entry = state.waiting[req.workflowId] as SlotEntry;
     delete state.waiting[req.workflowId];
     state.holders[req.workflowId] = { ...entry, since: new Date().toISOString() };
-    try {
-      await getExternalWorkflowHandle(req.workflowId).signal(slotGrantedSignal);
-    } catch {
-      // The issue workflow is gone; its slot is free again.
-      delete state.holders[req.workflowId];
-    }
   }
+  // All grants go out in one workflow task rather than one round trip each.
+  await Promise.all(
+    granted.map((req) =>
+      getExternalWorkflowHandle(req.workflowId)
+        .signal(slotGrantedSignal)
+        .catch(() => {
+          // The issue workflow is gone; its slot is free again.
+          delete state.holders[req.workflowId];
+        }),
+    ),
+  );
   if (granted.length > 0) showDetails(state);
 }
 
