@@ -154,6 +154,11 @@ export async function runShell(script: string, options: ShellOptions): Promise<S
   }
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
 
+  // When the leader exits, anything it left running in the background dies with the group; that
+  // also closes the pipes those processes held, so 'close' cannot hang on a forgotten `cmd &`.
+  child.once('exit', () => {
+    if (child.pid !== undefined) killProcessGroup(child.pid, 'SIGKILL');
+  });
   const [code, sig] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   timers.forEach((t) => clearTimeout(t));
   options.signal?.removeEventListener('abort', onAbort);
