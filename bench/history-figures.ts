@@ -4,13 +4,24 @@
  * times it continued as new.
  */
 import type { Client } from '@temporalio/client';
-import { countByKind, firstEvent, historiesOfAllRuns, type HistoryEvent } from './history.js';
+import { activityDurations, countByKind, firstEvent, historiesOfAllRuns, type HistoryEvent } from './history.js';
 import type { BenchOrchestrator } from './orchestrator.js';
 import { summarize, type Summary } from './stats.js';
 import { mapLimit, sleep, waitUntil } from './wait.js';
 
 /** Event kinds with their mean count per issue, most frequent first. */
 export type EventMix = { kind: string; perIssue: number }[];
+
+/** Scheduled → closed time per activity type (ms), longest median first. */
+export type ActivityTimes = { type: string; ms: Summary }[];
+
+function activityTimes(histories: readonly HistoryEvent[][]): ActivityTimes {
+  const all = new Map<string, number[]>();
+  for (const events of histories) {
+    for (const [type, list] of activityDurations(events)) all.set(type, [...(all.get(type) ?? []), ...list]);
+  }
+  return [...all].map(([type, list]) => ({ type, ms: summarize(list) })).sort((a, b) => b.ms.median - a.ms.median);
+}
 
 export interface IssueHistoryFigures {
   workflows: number;
@@ -19,6 +30,7 @@ export interface IssueHistoryFigures {
   /** Issue workflows that continued as new at least once. */
   continuedAsNew: number;
   mix: EventMix;
+  activities: ActivityTimes;
 }
 
 export interface OrchestratorHistoryFigures {
@@ -32,6 +44,7 @@ export interface OrchestratorHistoryFigures {
   eventsPerTick: number;
   eventsPerIssue: number;
   mix: EventMix;
+  activities: ActivityTimes;
   /** Measured after every issue closed, over `windowMs` of timer polls. Null when no tick fell in it. */
   idle: { windowMs: number; ticks: number; events: number; eventsPerTick: number } | null;
 }
@@ -63,6 +76,7 @@ export async function issueHistoryFigures(client: Client, workflowIds: readonly 
       lifecycles.map((l) => l.events),
       lifecycles.length,
     ),
+    activities: activityTimes(lifecycles.map((l) => l.events)),
   };
 }
 
@@ -101,6 +115,7 @@ export async function orchestratorHistoryFigures(
       runs.map((r) => r.events),
       options.issues,
     ),
+    activities: activityTimes(runs.map((r) => r.events)),
     idle: idleTicks > 0 ? { windowMs: options.idleWindowMs, ticks: idleTicks, events: idleEvents, eventsPerTick: idleEvents / idleTicks } : null,
   };
 }

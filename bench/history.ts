@@ -48,6 +48,33 @@ export function firstEvent(events: readonly HistoryEvent[], kind: string, activi
   );
 }
 
+/**
+ * How long each activity took from scheduled to closed (completed, failed, timed out or
+ * cancelled), by activity type: the time a workflow waited on it, queueing included.
+ */
+export function activityDurations(events: readonly HistoryEvent[]): Map<string, number[]> {
+  const scheduled = new Map<string, { type: string; at: number }>();
+  const out = new Map<string, number[]>();
+  for (const e of events) {
+    const attrs = e.activityTaskScheduledEventAttributes;
+    if (attrs) {
+      scheduled.set(String(e.eventId), { type: attrs.activityType?.name ?? 'unknown', at: eventTimeMs(e) });
+      continue;
+    }
+    const closed =
+      e.activityTaskCompletedEventAttributes ??
+      e.activityTaskFailedEventAttributes ??
+      e.activityTaskTimedOutEventAttributes ??
+      e.activityTaskCanceledEventAttributes;
+    const from = closed ? scheduled.get(String(closed.scheduledEventId)) : undefined;
+    if (!from) continue;
+    const list = out.get(from.type) ?? [];
+    list.push(eventTimeMs(e) - from.at);
+    out.set(from.type, list);
+  }
+  return out;
+}
+
 /** Every run of a workflow id, oldest first, with its history. */
 export async function historiesOfAllRuns(client: Client, workflowId: string): Promise<{ runId: string; events: HistoryEvent[] }[]> {
   const runs: { runId: string; startTime: Date }[] = [];

@@ -25,11 +25,16 @@ const secs = (v: number) => (Number.isFinite(v) ? `${(v / 1000).toFixed(1)} s` :
 const num = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
 const mib = (v: number | null | undefined) => (v != null && Number.isFinite(v) ? `${Math.round(v)} MiB` : 'n/a');
 
-/** Left-aligned first column, right-aligned others, two spaces apart. */
-export function table(rows: readonly (readonly string[])[]): string[] {
+/** The first `leftColumns` columns left-aligned (labels), the others right-aligned (figures), two spaces apart. */
+export function table(rows: readonly (readonly string[])[], leftColumns = 1): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 function summaryCells(s: Summary): string[] {
@@ -104,8 +109,16 @@ export function renderText(r: BenchResult): string {
         ? `    idle: ${o.idle.events} events over ${o.idle.ticks} timer ticks in ${secs(o.idle.windowMs)} = ${num(o.idle.eventsPerTick)} per idle tick`
         : '    idle: no tick fell in the idle window',
       `  orchestrator events per issue by kind: ${mixLine(o.mix)}`,
-      '',
+      '  activity time, scheduled -> closed, ms (queueing included):',
     );
+    const rows: string[][] = [['workflow', 'activity', 'n', 'median', 'p95', 'max']];
+    for (const [who, list] of [
+      ['issue', issue.activities],
+      ['orchestrator', o.activities],
+    ] as const) {
+      for (const a of list) rows.push([who, a.type, ...summaryCells(a.ms)]);
+    }
+    out.push(...table(rows, 2).map((line) => `    ${line}`), '');
   }
 
   const mem = r.memory;

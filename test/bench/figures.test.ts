@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { instantAgentScript, parseAgentStarts, readAgentStarts, stagesByIssue } from '../../bench/agent-log.js';
 import { addIssue, createBenchDeployment, issueFileState, STAGES } from '../../bench/deployment.js';
-import { countByKind, dispatchSegments, eventKind, eventTimeMs, type HistoryEvent } from '../../bench/history.js';
+import { activityDurations, countByKind, dispatchSegments, eventKind, eventTimeMs, type HistoryEvent } from '../../bench/history.js';
 import { parseProcStatus } from '../../bench/memory.js';
 import { table } from '../../bench/report.js';
 import { median, percentile, perMinute, perSecond, summarize } from '../../bench/stats.js';
@@ -184,6 +184,21 @@ describe('history reading', () => {
     expect(eventTimeMs({ eventTime: time } as unknown as HistoryEvent)).toBe(want);
   });
 
+  it('times each activity from scheduled to closed, whatever way it closed, by type', () => {
+    const id = (n: number) => ({ toString: () => String(n) });
+    const history = [
+      { eventId: id(5), eventTime: at(1_000), activityTaskScheduledEventAttributes: { activityType: { name: 'pollTracker' } } },
+      { eventId: id(6), eventTime: at(1_010), activityTaskScheduledEventAttributes: { activityType: { name: 'dispatchIssues' } } },
+      { eventId: id(7), eventTime: at(1_020), activityTaskStartedEventAttributes: { scheduledEventId: id(5) } },
+      { eventId: id(8), eventTime: at(1_040), activityTaskCompletedEventAttributes: { scheduledEventId: id(5) } },
+      { eventId: id(9), eventTime: at(1_500), activityTaskScheduledEventAttributes: { activityType: { name: 'pollTracker' } } },
+      { eventId: id(10), eventTime: at(1_600), activityTaskFailedEventAttributes: { scheduledEventId: id(9) } },
+      { eventId: id(11), eventTime: at(3_010), activityTaskTimedOutEventAttributes: { scheduledEventId: id(6) } },
+      { eventId: id(12), eventTime: at(3_100), activityTaskCompletedEventAttributes: { scheduledEventId: id(99) } },
+    ] as unknown as HistoryEvent[];
+    expect(Object.fromEntries(activityDurations(history))).toEqual({ pollTracker: [40, 100], dispatchIssues: [2_000] });
+  });
+
   it('cuts dispatch latency at the workflow start and the first agent activity', () => {
     expect(dispatchSegments(events, 9_900, 10_400)).toEqual({ dispatch: 100, slot: 250, agentStart: 150 });
     expect(dispatchSegments(events.slice(0, 3), 9_900, 10_400)).toBeNull();
@@ -191,12 +206,14 @@ describe('history reading', () => {
 });
 
 describe('report table', () => {
-  it('pads the first column left and the others right', () => {
-    expect(table([
+  it('pads label columns on the right and figure columns on the left', () => {
+    const rows = [
       ['name', 'n'],
       ['refresh', '20'],
       ['poll only', '5'],
-    ])).toEqual(['name        n', 'refresh    20', 'poll only   5']);
+    ];
+    expect(table(rows)).toEqual(['name        n', 'refresh    20', 'poll only   5']);
+    expect(table(rows, 2)).toEqual(['name       n', 'refresh    20', 'poll only  5']);
   });
 });
 

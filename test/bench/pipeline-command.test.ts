@@ -86,6 +86,8 @@ describe('bench/pipeline.ts', () => {
     expect(h.issue.workflows).toBe(2);
     expect(h.issue.events.min).toBeGreaterThan(10);
     expect(h.issue.mix.map((k) => k.kind)).toContain('activityTaskScheduled');
+    expect(h.issue.activities.find((a) => a.type === 'runAgentStage')?.ms.count).toBe(8);
+    expect(h.orchestrator.activities.map((a) => a.type)).toContain('pollTracker');
     expect(h.orchestrator.runs).toBeGreaterThanOrEqual(1);
     expect(h.orchestrator.ticks).toBeGreaterThanOrEqual(1);
     expect(h.orchestrator.eventsPerTick).toBeCloseTo(h.orchestrator.events / h.orchestrator.ticks, 6);
