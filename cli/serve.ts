@@ -119,11 +119,16 @@ export async function serve(options: ServeOptions): Promise<number> {
       logger.info({ why }, 'stopping: running agents get a grace period, then are cancelled and retried later');
       worker.shutdown();
     };
+    let firstSignalAt = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       if (stopping) {
+        // A terminal's Ctrl-C reaches both a launcher (npm, tsx) and this process, and the launcher
+        // relays it: the same press arrives twice. Only a later, deliberate second press forces exit.
+        if (Date.now() - firstSignalAt < 1_500) return;
         logger.warn('second interrupt: exiting now');
         process.exit(130);
       }
+      firstSignalAt = Date.now();
       exitCode = sig === 'SIGINT' ? 130 : 143;
       stop(sig);
     };

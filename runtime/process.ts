@@ -23,6 +23,8 @@ export interface ShellOptions {
   onSpawn?: (pid: number) => void;
   /** Bytes of output kept for the result (default 64 KiB each stream). */
   maxCaptureBytes?: number;
+  /** Between SIGTERM and SIGKILL when Baton ends the group (default 1000 ms). */
+  killGraceMs?: number;
 }
 
 export interface ShellResult {
@@ -109,10 +111,24 @@ export async function runShell(script: string, options: ShellOptions): Promise<S
   let killedFor: ShellResult['killedFor'];
   let lastOutput = Date.now();
 
+  const graceMs = options.killGraceMs ?? 1_000;
+  const timers: NodeJS.Timeout[] = [];
+  /**
+   * SIGTERM first, SIGKILL after the grace period: a shell killed outright skips its EXIT traps,
+   * and some leave locks behind that way (pyenv's rehash lock stalls every later login shell).
+   */
+  const endGroup = () => {
+    if (child.pid === undefined) return;
+    const pid = child.pid;
+    killProcessGroup(pid, 'SIGTERM');
+    const hard = setTimeout(() => killProcessGroup(pid, 'SIGKILL'), graceMs);
+    hard.unref();
+    timers.push(hard);
+  };
   const kill = (reason: NonNullable<ShellResult['killedFor']>) => {
     if (killedFor || child.pid === undefined) return;
     killedFor = reason;
-    killProcessGroup(child.pid, 'SIGKILL');
+    endGroup();
   };
 
   const spawnError = once(child, 'spawn').then(
@@ -132,7 +148,6 @@ export async function runShell(script: string, options: ShellOptions): Promise<S
   child.stdin?.on('error', () => undefined); // the child may exit without reading stdin
   child.stdin?.end(options.stdin ?? '');
 
-  const timers: NodeJS.Timeout[] = [];
   if (options.timeoutMs && options.timeoutMs > 0) timers.push(setTimeout(() => kill('timeout'), options.timeoutMs));
   if (options.stallMs && options.stallMs > 0) {
     const stallMs = options.stallMs;
@@ -157,12 +172,12 @@ export async function runShell(script: string, options: ShellOptions): Promise<S
   // When the leader exits, anything it left running in the background dies with the group; that
   // also closes the pipes those processes held, so 'close' cannot hang on a forgotten `cmd &`.
   child.once('exit', () => {
-    if (child.pid !== undefined) killProcessGroup(child.pid, 'SIGKILL');
+    if (!killedFor) endGroup();
   });
   const [code, sig] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   timers.forEach((t) => clearTimeout(t));
   options.signal?.removeEventListener('abort', onAbort);
-  // Descendants that outlived the leader (backgrounded jobs) die with the group.
+  // Anything still in the group after the pipes closed (a job that closed its stdout) goes too.
   if (child.pid !== undefined) killProcessGroup(child.pid, 'SIGKILL');
   outLines.flush();
   errLines.flush();

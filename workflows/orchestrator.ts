@@ -72,19 +72,19 @@ export async function orchestratorWorkflow(input: OrchestratorInput): Promise<vo
   setHandler(refreshSignal, () => {
     refreshRequested = true;
   });
-  setHandler(slotRequestSignal, (req) => {
-    if (state.holders[req.workflowId]) {
-      // A re-request from a holder (for example after a worker restart): grant again.
-      grantDue = true;
-      delete state.holders[req.workflowId];
-    }
+  // Grants happen in the handlers themselves, so a slot never waits for a tick in progress.
+  // grant() decides and records synchronously before its first await, so handlers running
+  // side by side cannot hand out the same slot twice.
+  setHandler(slotRequestSignal, async (req) => {
+    // A re-request from a holder (for example after a worker restart) drops the old hold.
+    delete state.holders[req.workflowId];
     state.waiting[req.workflowId] = { ...req, since: new Date().toISOString() };
-    grantDue = true;
+    await grant(state);
   });
-  setHandler(slotReleaseSignal, ({ workflowId }) => {
+  setHandler(slotReleaseSignal, async ({ workflowId }) => {
     delete state.holders[workflowId];
     delete state.waiting[workflowId];
-    grantDue = true;
+    await grant(state);
   });
   setHandler(issueClosedSignal, ({ workflowId }) => {
     delete state.inflight[workflowId];
