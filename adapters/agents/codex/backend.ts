@@ -21,6 +21,7 @@ import {
 } from './approvals.js';
 import { describeNotification } from './events.js';
 import { descendants, killProcessTree, killRefs, spawnAppServer, type AppServerProcess } from './launch.js';
+import { killProcessGroup } from '../../../runtime/process.js';
 import { nativeCodexBinary } from './locate-binary.js';
 import { RpcClient } from './rpc-client.js';
 import { absoluteUsage, rateLimits } from './token-usage.js';
@@ -549,6 +550,11 @@ class CodexSession implements AgentSession {
       const before = descendants(this.pid);
       this.proc.child.stdin?.end();
       if (!this.proc.hasExited()) {
+        await Promise.race([this.proc.exited, new Promise((r) => setTimeout(r, this.options.closeGraceMs))]);
+      }
+      if (!this.proc.hasExited()) {
+        // SIGTERM before SIGKILL: a login shell still starting up gets to run its exit traps.
+        killProcessGroup(this.pid, 'SIGTERM');
         await Promise.race([this.proc.exited, new Promise((r) => setTimeout(r, this.options.closeGraceMs))]);
       }
       killProcessTree(this.pid);
