@@ -10,6 +10,7 @@ import { AgentEventName, type AgentEvent, type TokenUsage } from '../../core/age
 import { BatonError, ErrorCategory, oneLine } from '../../core/errors.js';
 import { processAlive, runShell, type ShellResult } from '../../runtime/process.js';
 import type { AgentBackendImpl, AgentSession, SessionContext, TurnInput, TurnResult } from './types.js';
+import { SerialTurnSession } from './serial-session.js';
 
 /** Longest `message` an output event carries. */
 const MAX_LINE_MESSAGE = 1_000;
@@ -135,34 +136,20 @@ async function assertDirectory(workspace: string): Promise<void> {
   }
 }
 
-class CommandSession implements AgentSession {
+class CommandSession extends SerialTurnSession {
   private readonly sessionUuid = randomUUID();
-  private readonly closing = new AbortController();
-  private running: Promise<TurnResult> | undefined;
   private currentPid: number | undefined;
   private lastUsage: TokenUsage | undefined;
 
   constructor(
     private readonly ctx: SessionContext,
     private readonly command: string,
-  ) {}
+  ) {
+    super();
+  }
 
   get pid(): number | undefined {
     return this.currentPid;
-  }
-
-  runTurn(input: TurnInput): Promise<TurnResult> {
-    if (this.running) return Promise.reject(new BatonError(ErrorCategory.internal, 'a command session runs one turn at a time'));
-    const run = this.turn(input).finally(() => {
-      this.running = undefined;
-    });
-    this.running = run;
-    return run;
-  }
-
-  async close(): Promise<void> {
-    this.closing.abort();
-    await this.running?.catch(() => undefined);
   }
 
   private emit(event: Omit<AgentEvent, 'at'>): void {
@@ -195,7 +182,7 @@ class CommandSession implements AgentSession {
     }
   }
 
-  private async turn(input: TurnInput): Promise<TurnResult> {
+  protected async playTurn(input: TurnInput): Promise<TurnResult> {
     const { ctx } = this;
     const sessionId = `${this.sessionUuid}-${input.turn}`;
     const signal = AbortSignal.any([ctx.signal, this.closing.signal]);

@@ -487,13 +487,12 @@ class CodexSession implements AgentSession {
     if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
     const level = /panic|fatal/i.test(line) ? 'warn' : 'debug';
     // Codex colours its log lines; strip the escapes for readable logs.
-    // eslint-disable-next-line no-control-regex
     this.ctx.logger[level]({ stderr: oneLine(line.replace(/\u001b\[[0-9;]*m/g, ''), 500) }, 'codex stderr');
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.closing) return;
-    const stderr = oneLine(this.stderrTail.join(' | ').replace(/\u001b\[[0-9;]*m/g, ''), 400); // eslint-disable-line no-control-regex
+    const stderr = oneLine(this.stderrTail.join(' | ').replace(/\u001b\[[0-9;]*m/g, ''), 400);
     const error =
       code === 127
         ? new BatonError(

@@ -12,6 +12,7 @@ import type { Response, ResponseInputItem } from 'openai/resources/responses/res
 import { assertAgentCwd, buildChildEnv } from '../../../activities/workspace.js';
 import { AgentEventName, ZERO_USAGE, type AgentEvent, type TokenUsage } from '../../../core/agent-events.js';
 import { BatonError, ErrorCategory, isBatonError, oneLine } from '../../../core/errors.js';
+import { SerialTurnSession } from '../serial-session.js';
 import type { AgentBackendImpl, AgentSession, SessionContext, TurnInput, TurnResult } from '../types.js';
 import { addResponseUsage, messageTexts, type ModelToolCall } from './conversation.js';
 import { runTurnLoop, type ModelRequest, type TurnEnding } from './loop.js';
@@ -72,10 +73,9 @@ interface ActiveTurn {
   silence?: NodeJS.Timeout;
 }
 
-class OpenAISession implements AgentSession {
+class OpenAISession extends SerialTurnSession {
   private readonly conversationId = randomUUID();
   private readonly history: ResponseInputItem[] = [];
-  private readonly closing = new AbortController();
   private readonly tools: FunctionToolDeclaration[];
   private readonly trackerTools: Set<string>;
   private readonly instructions: string;
@@ -84,7 +84,6 @@ class OpenAISession implements AgentSession {
   private encryptedReasoning = true;
   private usage: TokenUsage | undefined;
   private turn: ActiveTurn | undefined;
-  private running: Promise<TurnResult> | undefined;
   private shellPid: number | undefined;
 
   constructor(
@@ -94,6 +93,7 @@ class OpenAISession implements AgentSession {
     private readonly client: OpenAI,
     private readonly options: Required<Omit<OpenAIBackendOptions, 'env'>>,
   ) {
+    super();
     const builtIn = workspaceToolDeclarations();
     const shadowed = ctx.tools.specs.filter((spec) => isWorkspaceTool(spec.name));
     if (shadowed.length) {
@@ -117,18 +117,8 @@ class OpenAISession implements AgentSession {
     return this.shellPid;
   }
 
-  runTurn(input: TurnInput): Promise<TurnResult> {
-    if (this.running) return Promise.reject(new BatonError(ErrorCategory.internal, 'an openai session runs one turn at a time; this is a bug in Baton'));
-    const run = this.turnOnce(input).finally(() => {
-      this.running = undefined;
-    });
-    this.running = run;
-    return run;
-  }
-
-  async close(): Promise<void> {
-    this.closing.abort();
-    await this.running?.catch(() => undefined);
+  protected playTurn(input: TurnInput): Promise<TurnResult> {
+    return this.turnOnce(input);
   }
 
   private request(): ModelRequest {
