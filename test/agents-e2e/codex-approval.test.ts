@@ -15,7 +15,8 @@ import { startModelServer, type ModelServer } from '../support/model-server/inde
 import { agentSettings, prepareOfflineCodex, requestText, startAgentWorker, uniqueIdentifier, waitForStatus, type OfflineCodex } from '../helpers/agents.js';
 
 const run = promisify(execFile);
-const STALL_MS = 1_500;
+/** Short enough to wait out in a test, long enough that a busy machine does not stall codex's start. */
+const STALL_MS = 5_000;
 
 let env: TestTemporalEnv;
 let codex: OfflineCodex;
@@ -51,7 +52,7 @@ async function deployment(identifier: string, file: string) {
 }
 
 describe('codex approval requests through the issue workflow', () => {
-  it('gates the issue until `baton approve`, then the command runs and the stage completes', async () => {
+  it('gates the issue until `baton approve`, then the command runs and the stage completes', { timeout: 90_000 }, async () => {
     const id = uniqueIdentifier('CXA');
     const d = await deployment(id, 'APPROVED.txt');
     const worker = await startAgentWorker(env, d, codex.env);
@@ -64,7 +65,7 @@ describe('codex approval requests through the issue workflow', () => {
       const file = path.join(d.dir, 'workspaces', id, 'APPROVED.txt');
       expect(existsSync(file)).toBe(false);
       // Longer than the stall timeout: an agent waiting for a person is not stalled.
-      await new Promise((r) => setTimeout(r, STALL_MS * 2));
+      await new Promise((r) => setTimeout(r, STALL_MS + 1_000));
       expect((await waitForStatus(env, id, 'still gated', (s) => s.status === 'gated')).history).toEqual([]);
 
       const said = await operator('approve', id, d.configPath);
@@ -79,7 +80,7 @@ describe('codex approval requests through the issue workflow', () => {
     }
   });
 
-  it('on `baton reject` the command does not run, the model is told, and the stage completes', async () => {
+  it('on `baton reject` the command does not run, the model is told, and the stage completes', { timeout: 90_000 }, async () => {
     const id = uniqueIdentifier('CXJ');
     const d = await deployment(id, 'REJECTED.txt');
     const worker = await startAgentWorker(env, d, codex.env);

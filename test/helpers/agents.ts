@@ -83,6 +83,7 @@ export type AgentWorker = BatonWorker & { done: Promise<void>; stop(): Promise<v
  * environment (the environment hooks and agents inherit), and make sure its orchestrator runs.
  */
 export async function startAgentWorker(env: TestTemporalEnv, deployment: Deployment, workerEnv: Record<string, string> = {}): Promise<AgentWorker> {
+  const fullEnv = { ...process.env, ...workerEnv };
   const worker = await createBatonWorker({
     connection: env.nativeConnection,
     client: env.client,
@@ -90,13 +91,13 @@ export async function startAgentWorker(env: TestTemporalEnv, deployment: Deploym
     taskQueue: deployment.taskQueue,
     // BATON_TEST_LOG_LEVEL=debug shows the worker's logs while a test is being debugged.
     logger: process.env.BATON_TEST_LOG_LEVEL ? createLogger({ name: 'test-worker', level: process.env.BATON_TEST_LOG_LEVEL }) : silentLogger,
-    env: { ...process.env, ...workerEnv },
+    env: fullEnv,
     host: `host-${deployment.name}`,
     progressIntervalMs: 200,
     shutdownGraceMs: 500,
   });
   const done = worker.run();
-  const { config } = await loadConfig(deployment.configPath);
+  const { config } = loadConfig(deployment.configPath, { env: fullEnv });
   await ensureOrchestrator(env.client, config, deployment.configPath);
   return Object.assign(worker, {
     done,
@@ -107,7 +108,11 @@ export async function startAgentWorker(env: TestTemporalEnv, deployment: Deploym
   });
 }
 
-/** Wait until the issue's workflow status satisfies `predicate`; returns that status. */
+/**
+ * Wait until the issue's workflow status satisfies `predicate`; returns that status. On timeout the
+ * error shows the last status seen (state, stage, history, last error), which is what a failing
+ * pipeline test needs to be read.
+ */
 export async function waitForStatus(
   env: TestTemporalEnv,
   identifier: string,
@@ -115,14 +120,21 @@ export async function waitForStatus(
   predicate: (s: IssueStatus) => boolean,
   timeoutMs = 45_000,
 ): Promise<IssueStatus> {
-  return waitFor(
-    `${identifier}: ${what}`,
-    async () => {
-      const s = await issueStatus(env.client, identifier);
-      return predicate(s) ? s : null;
-    },
-    timeoutMs,
-  );
+  let last: IssueStatus | undefined;
+  try {
+    return await waitFor(
+      `${identifier}: ${what}`,
+      async () => {
+        last = await issueStatus(env.client, identifier);
+        return predicate(last) ? last : null;
+      },
+      timeoutMs,
+    );
+  } catch (err) {
+    if (!last) throw err;
+    const { status, stage, state, attempt, history, lastError, lastEvent, reason } = last;
+    throw new Error(`${(err as Error).message}\nlast status: ${JSON.stringify({ status, stage, state, attempt, reason, lastError, lastEvent, history }, null, 1)}`);
+  }
 }
 
 /** Issue workspaces under the deployment's root (Baton's own `@baton` folder left out). */
