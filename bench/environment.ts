@@ -3,7 +3,7 @@
  * in-process Baton worker, as `baton start` would run them. `close()` undoes everything that was
  * started, in reverse order, also after a partial start.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -23,6 +23,8 @@ export interface BenchEnvironment {
   namespace: string;
   /** The shared task queue every bench deployment uses. */
   taskQueue: string;
+  /** The environment agents and hooks inherit. */
+  agentEnv: NodeJS.ProcessEnv;
   worker: BatonWorker;
   startup: { serverMs: number; workerMs: number };
   close(): Promise<void>;
@@ -40,7 +42,7 @@ function installRuntime(logger: Logger): void {
       logger[method]({ ...meta, source: 'temporal-sdk' }, message);
     }),
     shutdownSignals: [],
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
   });
 }
 
@@ -48,6 +50,12 @@ export interface BenchEnvironmentOptions {
   logger: Logger;
   /** Keep the temp folder (its path is printed) instead of removing it. */
   keep?: boolean;
+  /**
+   * Run agents with the user's HOME, so their `bash -lc` sources the user's login profile. Off by
+   * default: the figures are Baton's, and a profile (pyenv, nvm, conda) can add seconds to every
+   * stage or, with a stale lock, stall it.
+   */
+  userProfile?: boolean;
   /** Called once if the worker stops before `close()`: the bench must give up then. */
   onWorkerStopped(err: Error): void;
 }
@@ -92,6 +100,11 @@ export async function startBenchEnvironment(options: BenchEnvironmentOptions): P
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     undo.push(() => nativeConnection.close());
 
+    const agentEnv = { ...process.env };
+    if (!options.userProfile) {
+      agentEnv.HOME = path.join(root, 'home');
+      await mkdir(agentEnv.HOME);
+    }
     const workerStarted = Date.now();
     const taskQueue = 'baton-bench';
     const worker = await createBatonWorker({
@@ -100,6 +113,7 @@ export async function startBenchEnvironment(options: BenchEnvironmentOptions): P
       namespace,
       taskQueue,
       logger,
+      env: agentEnv,
       host: 'bench',
       shutdownGraceMs: 1_000,
     });
@@ -127,6 +141,7 @@ export async function startBenchEnvironment(options: BenchEnvironmentOptions): P
       client,
       namespace,
       taskQueue,
+      agentEnv,
       worker,
       startup: { serverMs, workerMs },
       close,

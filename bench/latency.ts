@@ -10,9 +10,9 @@ import { readAgentStarts } from './agent-log.js';
 import { addIssue, createBenchDeployment } from './deployment.js';
 import type { BenchEnvironment } from './environment.js';
 import { dispatchSegments } from './history.js';
-import { startOrchestrator } from './orchestrator.js';
+import { failedStageRuns, issueResult, startOrchestrator } from './orchestrator.js';
 import { summarize, type Summary } from './stats.js';
-import { abortable, waitUntil } from './wait.js';
+import { waitUntil } from './wait.js';
 
 export const LatencyTrigger = {
   /** Write the file, then signal `refresh` (what `baton refresh` and webhooks do). */
@@ -41,6 +41,8 @@ export interface LatencyFigures {
   /** One latency per measured issue (ms), in the order they were added. */
   samplesMs: number[];
   summary: Summary;
+  /** Stage runs that failed and were retried (warm-up included): a sample with one is not Baton's normal path. */
+  failedStageRuns: number;
   /** Where the time went (see `dispatchSegments`), per segment over the measured issues. */
   segments: { dispatch: Summary; slot: Summary; agentStart: Summary } | null;
 }
@@ -59,6 +61,7 @@ export async function measureDispatchLatency(env: BenchEnvironment, options: Lat
   const orchestrator = await startOrchestrator(env.client, deployment, signal);
   const prefix = options.trigger === LatencyTrigger.refresh ? 'R' : 'P';
   const latencies: { identifier: string; eligibleAt: number; agentAt: number }[] = [];
+  let failed = 0;
   try {
     for (let i = 1; i <= options.warmup + options.count; i++) {
       const identifier = `${prefix}-${i}`;
@@ -72,7 +75,7 @@ export async function measureDispatchLatency(env: BenchEnvironment, options: Lat
       );
       latencies.push({ identifier, eligibleAt, agentAt: start.at });
       // Done before the next one: each sample starts from an idle deployment.
-      await abortable(env.client.workflow.getHandle(issueWorkflowId('local', identifier)).result(), signal, `${identifier} to finish`);
+      failed += failedStageRuns(await issueResult(env.client, identifier, signal));
       note(`  ${options.trigger} ${identifier}: ${start.at - eligibleAt} ms${i <= options.warmup ? ' (warm-up)' : ''}`);
     }
 
@@ -89,6 +92,7 @@ export async function measureDispatchLatency(env: BenchEnvironment, options: Lat
       warmupMs: latencies.slice(0, options.warmup).map((l) => l.agentAt - l.eligibleAt),
       samplesMs: measured.map((l) => l.agentAt - l.eligibleAt),
       summary: summarize(measured.map((l) => l.agentAt - l.eligibleAt)),
+      failedStageRuns: failed,
       segments:
         segments.length > 0
           ? {

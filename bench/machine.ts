@@ -1,7 +1,7 @@
 /**
  * Facts about the machine the figures were taken on. The login-shell time is among them because
- * every agent turn and hook runs under `bash -lc` (SPEC §10.1): whatever the user's profile does
- * at login is part of each stage's start-up, and it differs from machine to machine.
+ * every agent turn and hook runs under `bash -lc`: whatever the login profile does is part of each
+ * stage's start-up, and it differs from machine to machine.
  */
 import { execFile } from 'node:child_process';
 import os from 'node:os';
@@ -10,6 +10,16 @@ import { median } from './stats.js';
 
 const execFileAsync = promisify(execFile);
 
+/** Median wall time of `bash -lc true`, or how long it ran before the cap; null without bash. */
+export type ShellTiming = { ms: number } | { timedOutAfterMs: number } | null;
+
+export interface LoginShellFacts {
+  /** Under the agents' environment: what every stage run pays before the agent's own command. */
+  agents: ShellTiming;
+  /** Under your own HOME and login profile (the same as `agents` with `--user-profile`). */
+  userProfile: ShellTiming;
+}
+
 export interface MachineFacts {
   cores: number;
   cpuModel: string;
@@ -17,28 +27,30 @@ export interface MachineFacts {
   os: string;
   node: string;
   temporalCli: string;
-  /** Median wall time of `bash -lc true`, ms (null when bash is missing). */
-  loginShellMs: number | null;
+  loginShell: LoginShellFacts;
   /** 1-minute load average when the bench started and ended: other work on the machine shows here. */
   loadAverage: { start: number; end: number };
 }
 
-/** Median of `runs` timed `bash -lc true` runs, in ms. */
-export async function loginShellMs(runs = 3): Promise<number | null> {
+/** Time `bash -lc true` under `env`: the median of `runs`, each capped at `capMs`. */
+export async function timeLoginShell(env: NodeJS.ProcessEnv, options: { runs?: number; capMs?: number } = {}): Promise<ShellTiming> {
+  const capMs = options.capMs ?? 10_000;
   const times: number[] = [];
-  try {
-    for (let i = 0; i < runs; i++) {
-      const started = performance.now();
-      await execFileAsync('bash', ['-lc', 'true'], { timeout: 30_000 });
-      times.push(performance.now() - started);
+  for (let i = 0; i < (options.runs ?? 3); i++) {
+    const started = performance.now();
+    try {
+      await execFileAsync('bash', ['-lc', 'true'], { env, timeout: capMs, killSignal: 'SIGKILL' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if ((err as { killed?: boolean }).killed) return { timedOutAfterMs: capMs };
+      // A profile that exits non-zero still took this long.
     }
-  } catch {
-    return null;
+    times.push(performance.now() - started);
   }
-  return median(times.sort((a, b) => a - b));
+  return { ms: median(times.sort((a, b) => a - b)) };
 }
 
-export function machineFacts(extra: Pick<MachineFacts, 'temporalCli' | 'loginShellMs' | 'loadAverage'>): MachineFacts {
+export function machineFacts(extra: Pick<MachineFacts, 'temporalCli' | 'loginShell' | 'loadAverage'>): MachineFacts {
   const cpus = os.cpus();
   return {
     cores: cpus.length,

@@ -1,13 +1,13 @@
 /**
- * Starting and stopping a bench deployment's orchestrator the way a Baton worker does, and asking
- * it for its status.
+ * Starting and stopping a bench deployment's orchestrator the way a Baton worker does, asking it
+ * for its status, and waiting for an issue workflow's result.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { loadConfig } from '../config/index.js';
 import { ensureOrchestrator } from '../cli/context.js';
-import { orchestratorStatusQuery, refreshSignal, type OrchestratorStatus } from '../core/protocol.js';
+import { issueWorkflowId, orchestratorStatusQuery, refreshSignal, type IssueStatus, type OrchestratorStatus } from '../core/protocol.js';
 import type { BenchDeployment } from './deployment.js';
-import { waitUntil } from './wait.js';
+import { abortable, waitUntil } from './wait.js';
 
 export interface BenchOrchestrator {
   workflowId: string;
@@ -38,4 +38,19 @@ export async function startOrchestrator(client: Client, deployment: BenchDeploym
     everyMs: 100,
   });
   return orchestrator;
+}
+
+/**
+ * The issue workflow's final status once it closes. The call is tied to `signal` so an abort
+ * cancels the long poll itself, not only the wait for it (a poll left behind would retry on a
+ * closed connection).
+ */
+export function issueResult(client: Client, identifier: string, signal: AbortSignal): Promise<IssueStatus> {
+  const handle = client.workflow.getHandle(issueWorkflowId('local', identifier));
+  return abortable(client.withAbortSignal(signal, () => handle.result() as Promise<IssueStatus>), signal, `${identifier} to finish`);
+}
+
+/** Stage runs that failed (and were retried) in an issue's recorded history. */
+export function failedStageRuns(status: IssueStatus): number {
+  return status.history.filter((h) => h.outcome === 'failed').length;
 }

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { reportError } from '../cli/runner.js';
 import { startBenchEnvironment } from './environment.js';
 import { LatencyTrigger, measureDispatchLatency } from './latency.js';
-import { loadAverage, loginShellMs, machineFacts } from './machine.js';
+import { loadAverage, machineFacts, timeLoginShell, type LoginShellFacts } from './machine.js';
 import { startMemorySampler } from './memory.js';
 import { renderText, type BenchResult } from './report.js';
 import { defaultIdleWindowMs, measureThroughput, type ThroughputResult } from './throughput.js';
@@ -29,6 +29,7 @@ interface BenchOptions {
   timeout: number;
   json?: boolean;
   keep?: boolean;
+  userProfile?: boolean;
   logLevel: string;
 }
 
@@ -46,7 +47,6 @@ async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const note = (line: string) => process.stderr.write(`${line}\n`);
   const logger = pino({ name: 'bench', level: opts.logLevel, base: undefined }, pino.destination(2));
   const loadStart = loadAverage();
-  const shellMs = await loginShellMs();
 
   const controller = new AbortController();
   const { signal } = controller;
@@ -68,10 +68,17 @@ async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const memory = startMemorySampler();
   try {
     note('bench: starting the embedded Temporal server and a Baton worker');
-    const env = await startBenchEnvironment({ logger, keep: opts.keep, onWorkerStopped: (err) => controller.abort(err) });
+    const env = await startBenchEnvironment({
+      logger,
+      keep: opts.keep,
+      userProfile: opts.userProfile,
+      onWorkerStopped: (err) => controller.abort(err),
+    });
     try {
       memory.watchServer(env.server.pid);
       note(`bench: server ${env.server.address} (${env.cliVersion}), folder ${env.root}`);
+      const agentsShell = await timeLoginShell(env.agentEnv);
+      const loginShell: LoginShellFacts = { agents: agentsShell, userProfile: opts.userProfile ? agentsShell : await timeLoginShell(process.env) };
 
       const latency = [];
       if (opts.latencyIssues > 0) {
@@ -108,7 +115,7 @@ async function runBench(opts: BenchOptions): Promise<BenchResult> {
       return {
         startedAt,
         command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd(),
-        machine: machineFacts({ temporalCli: env.cliVersion, loginShellMs: shellMs, loadAverage: { start: loadStart, end: loadAverage() } }),
+        machine: machineFacts({ temporalCli: env.cliVersion, loginShell, loadAverage: { start: loadStart, end: loadAverage() } }),
         startup: env.startup,
         latency,
         throughput: throughput?.throughput ?? null,
@@ -141,6 +148,7 @@ const program = new Command()
   .option('--timeout <seconds>', 'give up (and exit 1) after this long', count(1), 1_200)
   .option('--json', 'print the figures as JSON instead of a table')
   .option('--keep', 'keep the temp folder (database, issues, agent logs) and print its path')
+  .option('--user-profile', "run agents with your HOME, so each stage's `bash -lc` sources your login profile")
   .option('--log-level <level>', 'Baton log level on stderr', 'warn')
   .showHelpAfterError()
   .action(async (opts: BenchOptions) => {

@@ -3,7 +3,7 @@
  */
 import type { IssueHistoryFigures, OrchestratorHistoryFigures } from './history-figures.js';
 import type { LatencyFigures } from './latency.js';
-import type { MachineFacts } from './machine.js';
+import type { MachineFacts, ShellTiming } from './machine.js';
 import type { MemoryFigures } from './memory.js';
 import type { Summary } from './stats.js';
 import type { ThroughputFigures } from './throughput.js';
@@ -23,6 +23,7 @@ export interface BenchResult {
 const ms = (v: number) => (Number.isFinite(v) ? String(Math.round(v)) : '-');
 const secs = (v: number) => (Number.isFinite(v) ? `${(v / 1000).toFixed(1)} s` : '-');
 const num = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
+const shell = (t: ShellTiming) => (t === null ? 'n/a' : 'ms' in t ? `${ms(t.ms)} ms` : `over ${ms(t.timedOutAfterMs)} ms`);
 const mib = (v: number | null | undefined) => (v != null && Number.isFinite(v) ? `${Math.round(v)} MiB` : 'n/a');
 
 /** The first `leftColumns` columns left-aligned (labels), the others right-aligned (figures), two spaces apart. */
@@ -48,17 +49,25 @@ export function renderText(r: BenchResult): string {
     `  command: ${r.command}`,
     `  machine: ${m.cores} cores (${m.cpuModel}), ${num(m.memoryGiB)} GiB RAM, ${m.os}, Node ${m.node}`,
     `  temporal: ${m.temporalCli}`,
-    `  login shell (\`bash -lc true\`, run before every agent turn): ${m.loginShellMs === null ? 'n/a' : `${ms(m.loginShellMs)} ms`}`,
+    `  login shell (\`bash -lc true\`, before every agent turn): ${shell(m.loginShell.agents)} for the agents, ${shell(m.loginShell.userProfile)} with your profile`,
     `  load average (1 min): ${num(m.loadAverage.start, 2)} at start, ${num(m.loadAverage.end, 2)} at end`,
     `  startup: embedded server ${secs(r.startup.serverMs)}, worker (workflow bundle) ${secs(r.startup.workerMs)}; whole bench ${secs(r.totalMs)}`,
     '',
   ];
+  const failed = r.latency.reduce((n, l) => n + l.failedStageRuns, 0) + (r.throughput?.failedStageRuns ?? 0);
+  if (failed > 0) {
+    out.push(
+      `WARNING: ${failed} stage runs failed and were retried, so the figures include retry back-off; rerun with --keep and`,
+      '  look at the failed issues (`baton status`, the Web UI) before trusting them.',
+      '',
+    );
+  }
 
   if (r.latency.length > 0) {
     out.push('(a) dispatch latency: issue file written -> first agent start, ms');
     const name = (l: LatencyFigures) => (l.trigger === 'refresh' ? 'file + refresh signal' : `file only (poll every ${l.pollIntervalMs} ms)`);
-    const rows: string[][] = [['trigger', 'n', 'median', 'p95', 'max', 'warm-up']];
-    for (const l of r.latency) rows.push([name(l), ...summaryCells(l.summary), l.warmupMs.map(ms).join(',') || '-']);
+    const rows: string[][] = [['trigger', 'n', 'median', 'p95', 'max', 'warm-up', 'failed runs']];
+    for (const l of r.latency) rows.push([name(l), ...summaryCells(l.summary), l.warmupMs.map(ms).join(',') || '-', String(l.failedStageRuns)]);
     out.push(...table(rows).map((line) => `  ${line}`), '', '  where it went, median / p95 ms:');
     const parts: string[][] = [['trigger', 'dispatch', 'slot', 'agent start']];
     const cell = (s: Summary) => `${ms(s.median)} / ${ms(s.p95)}`;
@@ -84,7 +93,8 @@ export function renderText(r: BenchResult): string {
         ['first agent start after refresh', `${ms(t.firstAgentMs)} ms`],
         ['issues per minute', num(t.issuesPerMinute)],
         ['stage runs per second', num(t.stageRunsPerSecond, 2)],
-        ['stage runs (extra = retries)', `${t.stageRuns} (extra ${t.extraStageRuns})`],
+        ['agent starts (beyond 4 per issue)', `${t.stageRuns} (${t.extraStageRuns})`],
+        ['failed stage runs (retried)', String(t.failedStageRuns)],
         ['writing the issue files (before the clock)', `${ms(t.writeMs)} ms`],
       ]).map((line) => `  ${line}`),
       '',

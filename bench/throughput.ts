@@ -5,15 +5,15 @@
  * mtime). Figure (c) is read from the same run before its orchestrator is stopped.
  */
 import path from 'node:path';
-import { issueWorkflowId, type IssueStatus } from '../core/protocol.js';
+import { issueWorkflowId } from '../core/protocol.js';
 import { BatonError, ErrorCategory } from '../core/errors.js';
 import { readAgentStarts, stagesByIssue } from './agent-log.js';
 import { addIssue, createBenchDeployment, DONE_STATE, issueFileState, STAGES } from './deployment.js';
 import type { BenchEnvironment } from './environment.js';
 import { issueHistoryFigures, orchestratorHistoryFigures, type IssueHistoryFigures, type OrchestratorHistoryFigures } from './history-figures.js';
-import { startOrchestrator } from './orchestrator.js';
+import { failedStageRuns, issueResult, startOrchestrator } from './orchestrator.js';
 import { perMinute, perSecond } from './stats.js';
-import { abortable, mapLimit, waitUntil } from './wait.js';
+import { mapLimit, waitUntil } from './wait.js';
 
 export interface ThroughputOptions {
   issues: number;
@@ -46,8 +46,10 @@ export interface ThroughputFigures {
   issuesPerMinute: number;
   stageRuns: number;
   stageRunsPerSecond: number;
-  /** Stage runs beyond one per stage per issue (retries); 0 on a healthy run. */
+  /** Agent starts beyond one per stage per issue; 0 on a healthy run. */
   extraStageRuns: number;
+  /** Stage runs that failed and were retried (an agent that never started counts too); 0 on a healthy run. */
+  failedStageRuns: number;
 }
 
 export interface ThroughputResult {
@@ -99,11 +101,10 @@ export async function measureThroughput(env: BenchEnvironment, options: Throughp
     const lastDoneAt = Math.max(...files.map((f) => f.mtimeMs));
 
     const workflowIds = ids.map((id) => issueWorkflowId('local', id));
-    const closed = await mapLimit(workflowIds, 8, async (workflowId) => {
-      const handle = env.client.workflow.getHandle(workflowId);
-      const status = (await abortable(handle.result(), signal, `${workflowId} to close`)) as IssueStatus;
-      const closeTime = (await handle.describe()).closeTime?.getTime() ?? Number.NaN;
-      return { workflowId, status: status.status, closeTime };
+    const closed = await mapLimit(ids, 8, async (id) => {
+      const status = await issueResult(env.client, id, signal);
+      const closeTime = (await env.client.workflow.getHandle(status.workflowId).describe()).closeTime?.getTime() ?? Number.NaN;
+      return { workflowId: status.workflowId, status: status.status, failed: failedStageRuns(status), closeTime };
     });
     const notDone = closed.filter((c) => c.status !== 'done');
     if (notDone.length > 0) {
@@ -137,6 +138,7 @@ export async function measureThroughput(env: BenchEnvironment, options: Throughp
       stageRuns: starts.length,
       stageRunsPerSecond: perSecond(starts.length, wallMs),
       extraStageRuns: starts.length - n * STAGES.length,
+      failedStageRuns: closed.reduce((sum, c) => sum + c.failed, 0),
     };
     note(`  throughput: ${n} issues Done in ${(wallMs / 1000).toFixed(1)} s; reading histories`);
 

@@ -64,12 +64,14 @@ describe('bench/pipeline.ts', () => {
     expect(r.machine.cores).toBe(cpus().length);
     expect(r.machine.node).toBe(process.version);
     expect(r.machine.temporalCli).toMatch(/temporal version/);
+    expect(r.machine.loginShell.agents).toHaveProperty('ms');
 
     expect(r.latency.map((l) => [l.trigger, l.samplesMs.length, l.summary.count])).toEqual([
       ['refresh', 1, 1],
       ['poll', 1, 1],
     ]);
     for (const l of r.latency) {
+      expect(l.failedStageRuns).toBe(0);
       expect(l.samplesMs[0]).toBeGreaterThan(0);
       const s = l.segments!;
       // The three segments partition the latency exactly.
@@ -77,7 +79,7 @@ describe('bench/pipeline.ts', () => {
     }
 
     const t = r.throughput!;
-    expect(t).toMatchObject({ issues: 2, stages: 4, stageRuns: 8, extraStageRuns: 0, maxConcurrentAgents: 10, pollIntervalMs: 200 });
+    expect(t).toMatchObject({ issues: 2, stages: 4, stageRuns: 8, extraStageRuns: 0, failedStageRuns: 0, maxConcurrentAgents: 10, pollIntervalMs: 200 });
     expect(t.wallMs).toBeGreaterThan(0);
     expect(t.allClosedMs).toBeGreaterThanOrEqual(t.wallMs);
     expect(t.issuesPerMinute).toBeCloseTo((2 * 60_000) / t.wallMs, 6);
