@@ -13,6 +13,7 @@
  * Sandbox-safe: only @temporalio/workflow and type-only or pure imports.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   CancellationScope,
   TimeoutFailure,
@@ -461,6 +462,8 @@ export async function issueWorkflow(input: IssueWorkflowInput & { carried?: Issu
         // A host that never picks the work up is presumed gone: re-home the workspace.
         scheduleToStartTimeout: '5 minutes',
         retry: { maximumAttempts: 1 },
+        // A cancelled stage is over only when its agent is gone: cleanup must not race it.
+        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       });
       let stageDone = false;
       const scope = new CancellationScope();

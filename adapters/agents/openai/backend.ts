@@ -29,7 +29,7 @@ import {
 
 /** Tunables, mostly for tests; production uses the defaults. */
 export interface OpenAIBackendOptions {
-  /** Environment the API key and base URL are read from (default `process.env`). */
+  /** Environment the API key and base URL are read from (default: the session environment the worker built, before the backend removes the key from its shell). */
   env?: NodeJS.ProcessEnv;
   /** SDK retries for 408/409/429/5xx and connection errors (default 2). */
   maxRetries?: number;
@@ -306,7 +306,7 @@ export function createOpenAIBackend(options: OpenAIBackendOptions = {}): AgentBa
       const workspace = await assertAgentCwd(ctx.config.workspace.root, ctx.workspace, ctx.issue.identifier);
       let settings: OpenAISessionSettings;
       try {
-        settings = resolveOpenAISettings(ctx.config, ctx.stage, options.env ?? process.env);
+        settings = resolveOpenAISettings(ctx.config, ctx.stage, options.env ?? ctx.env);
       } catch (err) {
         ctx.onEvent({ event: AgentEventName.startupFailed, at: new Date().toISOString(), message: oneLine(String(isBatonError(err) ? err.toString() : err), 500) });
         throw err;
