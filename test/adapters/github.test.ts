@@ -286,15 +286,16 @@ describe('writes change the fake as GitHub would', () => {
     await gh.moveToState(await snapshot(gh, 1), 'open');
     expect(fake.issue(REPO, 1)).toMatchObject({ labels: ['agent', 'bug'], state: 'open', state_reason: 'reopened', closed_at: null });
     const writes = fake.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.operation}`);
+    // Add, then close/reopen, then remove: no poll in between can read a third state.
     expect(writes).toEqual([
       'POST issues/add-labels',
       'POST issues/add-labels',
       'DELETE issues/remove-label',
       'POST issues/add-labels',
-      'DELETE issues/remove-label',
       'PATCH issues/update',
       'DELETE issues/remove-label',
       'PATCH issues/update',
+      'DELETE issues/remove-label',
     ]);
   });
 

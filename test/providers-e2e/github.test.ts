@@ -164,7 +164,8 @@ describe('pipeline on GitHub', () => {
     const requests = fake.requests;
 
     // The fake's own record of the issue, change by change: each move adds the new state label and
-    // then removes the old one; the reviewer's gate label comes and Baton takes it away; Done closes.
+    // then removes the old one; the reviewer's gate label comes and Baton takes it away; Done closes
+    // before the old label goes, so no read in between sees a third state.
     const s = STATES;
     expect(harness.rawChanges).toEqual([
       `+label ${PREFIX}${s.implement}`,
@@ -176,8 +177,8 @@ describe('pipeline on GitHub', () => {
       `+label ${PREFIX}${s.merge}`,
       `-label ${PREFIX}${s.review}`,
       `+label ${PREFIX}${s.done}`,
-      `-label ${PREFIX}${s.merge}`,
       'closed',
+      `-label ${PREFIX}${s.merge}`,
     ]);
     const final = fake.issue(REPO, harness.labelled.number);
     expect(final.state).toBe('closed');

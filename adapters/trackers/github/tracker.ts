@@ -259,8 +259,9 @@ export class GithubTracker implements TrackerAdapter {
     if (!current || current.open === null) throw new BatonError(ErrorCategory.trackerStatus, `GitHub issue ${label} is gone; it cannot move to ${state}`, { retryable: false });
     const plan = planStateMove({ labels: rawLabelNames(current), open: current.open }, state, this.settings);
     const path = this.issuePath(ref);
+    // Add, then close or reopen, then remove: every state a poll can read in between is either
+    // the one being left or the one being entered, never a third one.
     if (plan.addLabel) await this.client.write('POST', `${path}/labels`, { labels: [plan.addLabel] }, `label ${label} ${plan.addLabel}`);
-    for (const name of plan.removeLabels) await this.removeLabel(ref, name);
     if (plan.setOpen !== null) {
       await this.client.write(
         'PATCH',
@@ -269,6 +270,7 @@ export class GithubTracker implements TrackerAdapter {
         `${plan.setOpen ? 'reopen' : 'close'} ${label}`,
       );
     }
+    for (const name of plan.removeLabels) await this.removeLabel(ref, name);
   }
 
   private async removeLabel(ref: IssueRef, name: string): Promise<void> {
