@@ -54,7 +54,6 @@ export async function serve(options: ServeOptions): Promise<number> {
       const { temporalAddress } = await import('./context.js');
       address = await temporalAddress(config);
     } else {
-      const started = Date.now();
       const cliPath = await resolveTemporalCli({ logger });
       server = await startEmbeddedServer({
         cliPath,
@@ -66,7 +65,6 @@ export async function serve(options: ServeOptions): Promise<number> {
         logger,
       });
       address = server.address;
-      logger.info({ address, ms: Date.now() - started }, 'embedded Temporal server ready');
       process.stdout.write(`Temporal Web UI: ${server.uiUrl}/namespaces/${config.temporal.namespace}/workflows\n`);
     }
   }
