@@ -57,17 +57,28 @@ function meanMix(histories: readonly HistoryEvent[][], per: number): EventMix {
     .sort((a, b) => b.perIssue - a.perIssue || a.kind.localeCompare(b.kind));
 }
 
-/** One lifecycle's events: the latest run's, plus earlier runs' when it continued as new. */
-async function lifecycleEvents(client: Client, workflowId: string): Promise<{ events: HistoryEvent[]; runs: number }> {
-  const latest = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const continued = firstEvent(latest, 'workflowExecutionStarted')?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
-  if (!continued) return { events: latest, runs: 1 };
-  const runs = await historiesOfAllRuns(client, workflowId);
-  return { events: runs.flatMap((r) => r.events), runs: runs.length };
+/** Every event of one issue workflow's lifecycle, over its continue-as-new runs. */
+export interface Lifecycle {
+  workflowId: string;
+  events: HistoryEvent[];
+  runs: number;
 }
 
-export async function issueHistoryFigures(client: Client, workflowIds: readonly string[]): Promise<IssueHistoryFigures> {
-  const lifecycles = await mapLimit(workflowIds, 4, (id) => lifecycleEvents(client, id));
+/** The latest run's events, plus earlier runs' when it continued as new. */
+async function lifecycle(client: Client, workflowId: string): Promise<Lifecycle> {
+  const latest = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const continued = firstEvent(latest, 'workflowExecutionStarted')?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+  if (!continued) return { workflowId, events: latest, runs: 1 };
+  const runs = await historiesOfAllRuns(client, workflowId);
+  return { workflowId, events: runs.flatMap((r) => r.events), runs: runs.length };
+}
+
+/** Fetch the lifecycles of closed issue workflows, a few at a time. */
+export function fetchLifecycles(client: Client, workflowIds: readonly string[]): Promise<Lifecycle[]> {
+  return mapLimit(workflowIds, 4, (id) => lifecycle(client, id));
+}
+
+export function issueHistoryFigures(lifecycles: readonly Lifecycle[]): IssueHistoryFigures {
   return {
     workflows: lifecycles.length,
     events: summarize(lifecycles.map((l) => l.events.length)),

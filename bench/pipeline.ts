@@ -6,6 +6,7 @@
  * (d) memory, as a table or `--json`. Everything it started is stopped and removed on the way out,
  * also on failure, Ctrl-C or `--timeout`; a failed or timed-out run exits non-zero.
  */
+import { setMaxListeners } from 'node:events';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { reportError } from '../cli/runner.js';
@@ -50,6 +51,8 @@ async function runBench(opts: BenchOptions): Promise<BenchResult> {
 
   const controller = new AbortController();
   const { signal } = controller;
+  // Every concurrent wait listens on this one signal; more than ten at once is expected.
+  setMaxListeners(256, signal);
   const timeoutMs = opts.timeout * 1000;
   const timer = setTimeout(
     () => controller.abort(new Error(`the bench ran longer than --timeout ${opts.timeout} s; raise --timeout or lower --issues`)),

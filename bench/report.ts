@@ -97,8 +97,30 @@ export function renderText(r: BenchResult): string {
         ['failed stage runs (retried)', String(t.failedStageRuns)],
         ['writing the issue files (before the clock)', `${ms(t.writeMs)} ms`],
       ]).map((line) => `  ${line}`),
-      '',
+      '  each issue from the clock start to its first agent, ms (slot includes waiting for a free agent):',
+      ...table([
+        ['', 'median', 'p95', 'max'],
+        ...(
+          [
+            ['until its workflow started', t.burst.dispatch],
+            ['then until its agent activity was scheduled', t.burst.slot],
+            ['then until the agent logged its start', t.burst.agentStart],
+          ] as const
+        ).map(([label, s]) => [label, ms(s.median), ms(s.p95), ms(s.max)]),
+      ]).map((line) => `    ${line}`),
     );
+    if (t.cpu) {
+      const c = t.cpu;
+      const share = (sec: number) => `${num(sec)} s (${Math.round((100 * sec) / c.wallSeconds)}% of a core)`;
+      const perRun = (sec: number) => `${ms((1000 * sec) / t.stageRuns)} ms`;
+      out.push(
+        `  CPU over the wall time: worker ${share(c.workerSeconds)}, agents ${share(c.agentsSeconds)}` +
+          (c.serverSeconds === null ? '' : `, Temporal server ${share(c.serverSeconds)}`),
+        `  CPU per stage run: worker ${perRun(c.workerSeconds)}, agents ${perRun(c.agentsSeconds)}` +
+          (c.serverSeconds === null ? '' : `, server ${perRun(c.serverSeconds)}`),
+      );
+    }
+    out.push('');
   }
 
   if (r.history) {

@@ -10,9 +10,11 @@ import { BatonError, ErrorCategory } from '../core/errors.js';
 import { readAgentStarts, stagesByIssue } from './agent-log.js';
 import { addIssue, createBenchDeployment, DONE_STATE, issueFileState, STAGES } from './deployment.js';
 import type { BenchEnvironment } from './environment.js';
-import { issueHistoryFigures, orchestratorHistoryFigures, type IssueHistoryFigures, type OrchestratorHistoryFigures } from './history-figures.js';
+import { startCpuPhase, type PhaseCpu } from './cpu.js';
+import { dispatchSegments } from './history.js';
+import { fetchLifecycles, issueHistoryFigures, orchestratorHistoryFigures, type IssueHistoryFigures, type OrchestratorHistoryFigures } from './history-figures.js';
 import { failedStageRuns, issueResult, startOrchestrator } from './orchestrator.js';
-import { perMinute, perSecond } from './stats.js';
+import { perMinute, perSecond, summarize, type Summary } from './stats.js';
 import { mapLimit, waitUntil } from './wait.js';
 
 export interface ThroughputOptions {
@@ -50,6 +52,14 @@ export interface ThroughputFigures {
   extraStageRuns: number;
   /** Stage runs that failed and were retried (an agent that never started counts too); 0 on a healthy run. */
   failedStageRuns: number;
+  /**
+   * Each issue's way from the clock start to its first agent, cut like the latency figures: until
+   * its workflow started, until its first agent activity was scheduled (here mostly waiting for
+   * one of the agent slots), until the agent logged its start.
+   */
+  burst: { dispatch: Summary; slot: Summary; agentStart: Summary };
+  /** CPU used from the clock start to the last issue Done (null off Linux). */
+  cpu: PhaseCpu | null;
 }
 
 export interface ThroughputResult {
@@ -73,6 +83,7 @@ export async function measureThroughput(env: BenchEnvironment, options: Throughp
     const ids = Array.from({ length: n }, (_, i) => `T-${String(i + 1).padStart(4, '0')}`);
     const writeStart = Date.now();
     for (const id of ids) await addIssue(deployment.issuesDir, id);
+    const cpu = await startCpuPhase(env.server.pid);
     const t0 = Date.now();
     await orchestrator.refresh();
 
@@ -99,8 +110,8 @@ export async function measureThroughput(env: BenchEnvironment, options: Throughp
       { signal, everyMs: 100 },
     );
     const lastDoneAt = Math.max(...files.map((f) => f.mtimeMs));
+    const cpuUsed = await cpu.stop();
 
-    const workflowIds = ids.map((id) => issueWorkflowId('local', id));
     const closed = await mapLimit(ids, 8, async (id) => {
       const status = await issueResult(env.client, id, signal);
       const closeTime = (await env.client.workflow.getHandle(status.workflowId).describe()).closeTime?.getTime() ?? Number.NaN;
@@ -125,6 +136,15 @@ export async function measureThroughput(env: BenchEnvironment, options: Throughp
       throw new BatonError(ErrorCategory.internal, `the agent log lacks a full stage sequence for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
     }
     const wallMs = lastDoneAt - t0;
+    note(`  throughput: ${n} issues Done in ${(wallMs / 1000).toFixed(1)} s; reading histories`);
+    const lifecycles = await fetchLifecycles(env.client, ids.map((id) => issueWorkflowId('local', id)));
+    const firstStart = new Map<string, number>();
+    for (const s of starts) if (!firstStart.has(s.identifier)) firstStart.set(s.identifier, s.at);
+    const segments = lifecycles.flatMap((l, i) => {
+      const cut = dispatchSegments(l.events, t0, firstStart.get(ids[i] as string) ?? Number.NaN);
+      return cut ? [cut] : [];
+    });
+
     const throughput: ThroughputFigures = {
       issues: n,
       stages: STAGES.length,
@@ -139,10 +159,14 @@ export async function measureThroughput(env: BenchEnvironment, options: Throughp
       stageRunsPerSecond: perSecond(starts.length, wallMs),
       extraStageRuns: starts.length - n * STAGES.length,
       failedStageRuns: closed.reduce((sum, c) => sum + c.failed, 0),
+      burst: {
+        dispatch: summarize(segments.map((c) => c.dispatch)),
+        slot: summarize(segments.map((c) => c.slot)),
+        agentStart: summarize(segments.map((c) => c.agentStart)),
+      },
+      cpu: cpuUsed,
     };
-    note(`  throughput: ${n} issues Done in ${(wallMs / 1000).toFixed(1)} s; reading histories`);
-
-    const issue = await issueHistoryFigures(env.client, workflowIds);
+    const issue = issueHistoryFigures(lifecycles);
     const orchestratorFigures = await orchestratorHistoryFigures(env.client, orchestrator, {
       issues: n,
       idleWindowMs: options.idleWindowMs,

@@ -10,6 +10,7 @@ import { instantAgentScript, parseAgentStarts, readAgentStarts, stagesByIssue } 
 import { addIssue, createBenchDeployment, issueFileState, STAGES } from '../../bench/deployment.js';
 import { activityDurations, countByKind, dispatchSegments, eventKind, eventTimeMs, type HistoryEvent } from '../../bench/history.js';
 import { parseProcStatus } from '../../bench/memory.js';
+import { parseProcStat, procCpu } from '../../bench/cpu.js';
 import { table } from '../../bench/report.js';
 import { median, percentile, perMinute, perSecond, summarize } from '../../bench/stats.js';
 import { defaultIdleWindowMs } from '../../bench/throughput.js';
@@ -147,6 +148,29 @@ describe('/proc status', () => {
     const mem = await procMemory(process.pid);
     expect(mem?.rssMiB).toBeGreaterThan(1);
     expect(mem?.hwmMiB).toBeGreaterThanOrEqual(mem!.rssMiB!);
+  });
+});
+
+describe('/proc stat', () => {
+  const rest = (u: number, s: number, cu: number, cs: number) => `S 1 1 1 0 -1 4194560 100 0 0 0 ${u} ${s} ${cu} ${cs} 20 0 8 0 1000 2000000 500`;
+  it.each([
+    { name: 'a plain command', text: `42 (node) ${rest(150, 50, 10, 30)}`, want: { selfSeconds: 2, childrenSeconds: 0.4 } },
+    { name: 'a command with spaces and parentheses', text: `7 (my (odd) cmd) ${rest(100, 0, 0, 0)}`, want: { selfSeconds: 1, childrenSeconds: 0 } },
+    { name: 'a truncated line', text: '42 (node) S 1 1', want: null },
+    { name: 'no command at all', text: 'garbage', want: null },
+  ])('reads CPU times of $name', ({ text, want }) => {
+    expect(parseProcStat(text, 100)).toEqual(want);
+  });
+
+  it('reads this process from the real /proc, and it grows with work', async () => {
+    if (process.platform !== 'linux') return;
+    const before = await procCpu('self');
+    let x = 0;
+    const until = Date.now() + 150;
+    while (Date.now() < until) x += Math.sqrt(x + 1);
+    const after = await procCpu('self');
+    expect(x).toBeGreaterThan(0);
+    expect(after!.selfSeconds).toBeGreaterThan(before!.selfSeconds);
   });
 });
 

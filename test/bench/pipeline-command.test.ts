@@ -83,6 +83,11 @@ describe('bench/pipeline.ts', () => {
     expect(t.wallMs).toBeGreaterThan(0);
     expect(t.allClosedMs).toBeGreaterThanOrEqual(t.wallMs);
     expect(t.issuesPerMinute).toBeCloseTo((2 * 60_000) / t.wallMs, 6);
+    expect([t.burst.dispatch.count, t.burst.slot.count, t.burst.agentStart.count]).toEqual([2, 2, 2]);
+    if (process.platform === 'linux') {
+      expect(t.cpu!.workerSeconds).toBeGreaterThan(0);
+      expect(t.cpu!.serverSeconds).toBeGreaterThan(0);
+    }
 
     const h = r.history!;
     expect(h.issue.workflows).toBe(2);
