@@ -207,6 +207,11 @@ export async function issueWorkflow(input: IssueWorkflowInput & { carried?: Issu
     if (issue && snapshot?.updated_at && issue.updated_at && Date.parse(issue.updated_at) < Date.parse(snapshot.updated_at)) {
       return;
     }
+    adoptSnapshot(issue);
+  }
+
+  /** Take this snapshot as the truth (Baton just read it from the tracker itself). */
+  function adoptSnapshot(issue: Issue | null): void {
     snapshot = issue;
     if (issue) {
       status.title = issue.title;
@@ -284,8 +289,7 @@ export async function issueWorkflow(input: IssueWorkflowInput & { carried?: Issu
 
   async function refresh(): Promise<void> {
     const fresh = await shared.refreshIssue({ configPath: input.configPath, tracker: input.tracker, issueId: input.issueId });
-    snapshot = fresh;
-    if (fresh) acceptSnapshot(fresh);
+    adoptSnapshot(fresh);
   }
 
   async function applyWrites(stage: StageView, writes: { moveTo?: string; addLabels?: string[]; removeLabels?: string[] }, note?: string): Promise<void> {
@@ -301,8 +305,7 @@ export async function issueWorkflow(input: IssueWorkflowInput & { carried?: Issu
       progress: progressMarkdown(status, note),
       includeStageComment: note === undefined,
     });
-    snapshot = fresh;
-    if (fresh) acceptSnapshot(fresh);
+    adoptSnapshot(fresh);
   }
 
   // ------------------------------------------------------------ main loop
@@ -505,7 +508,7 @@ export async function issueWorkflow(input: IssueWorkflowInput & { carried?: Issu
       status.tokens = addUsage(status.tokens, summary.tokens);
       liveTokens = { ...ZERO_USAGE };
       if (summary.lastEvent) status.lastEvent = summary.lastEvent;
-      if (summary.issue) acceptSnapshot(summary.issue);
+      if (summary.issue) adoptSnapshot(summary.issue);
       if (summary.outcome === 'rerouted') return { kind: 'rerouted' };
       if (summary.outcome === 'succeeded') {
         record({ stage: stage.name, attempt, outcome: 'succeeded', startedAt, turns: summary.turns, tokens: summary.tokens, sessionId: summary.sessionId });
