@@ -24,12 +24,25 @@ export interface DispatchResult {
   missing: string[];
 }
 
+const DISPATCH_CONCURRENCY = 8;
+
+/** Run `fn` over `items` with at most `limit` calls in flight; the first failure rejects. */
+async function forEachConcurrently<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
 export function createDispatchActivities(rt: BatonRuntime) {
   return {
     async dispatchIssues(input: { configPath: string; deployment: string; items: DispatchItem[] }): Promise<DispatchResult> {
       const { config } = rt.config(input.configPath);
       const result: DispatchResult = { started: [], missing: [] };
-      for (const item of input.items) {
+      // A few calls in flight at once: a first poll that finds hundreds of issues should not start
+      // them one round trip at a time (the order of `started` does not matter to the caller).
+      await forEachConcurrently(input.items, DISPATCH_CONCURRENCY, async (item) => {
         const workflowId = issueWorkflowId(item.tracker, item.identifier);
         if (item.start && item.snapshot) {
           const issue = item.snapshot;
@@ -58,7 +71,7 @@ export function createDispatchActivities(rt: BatonRuntime) {
             fingerprint: issueFingerprint(issue),
             state: issue.state,
           });
-          continue;
+          return;
         }
         try {
           await rt.client.workflow.getHandle(workflowId).signal(snapshotSignal, { issue: item.snapshot });
@@ -66,7 +79,7 @@ export function createDispatchActivities(rt: BatonRuntime) {
           if (err instanceof WorkflowNotFoundError) result.missing.push(workflowId);
           else throw err;
         }
-      }
+      });
       return result;
     },
   };
