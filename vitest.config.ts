@@ -8,7 +8,8 @@ export default defineConfig({
     // One Temporal dev server for the whole run; the first run on a fresh clone also installs the CLI.
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-runtime.ts'],
-    testTimeout: 60_000,
+    // Integration tests run real servers and processes; on 2 busy cores some take a minute.
+    testTimeout: 120_000,
     hookTimeout: 180_000,
     // `.ci/run` reads the JSON report for its one-line summary.
     reporters: ['default', ['json', { outputFile: '.ci/vitest-report.json' }]],

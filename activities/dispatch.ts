@@ -4,6 +4,7 @@
  * orchestrator, a retried activity) only signals the run that exists. Snapshots for issues already
  * in flight are plain signals: a closed workflow is reported back, never restarted by accident.
  */
+import { heartbeat } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { issueFingerprint, type Issue } from '../core/issue.js';
 import { issueWorkflowId, snapshotSignal } from '../core/protocol.js';
@@ -42,7 +43,10 @@ export function createDispatchActivities(rt: BatonRuntime) {
       const result: DispatchResult = { started: [], missing: [] };
       // A few calls in flight at once: a first poll that finds hundreds of issues should not start
       // them one round trip at a time (the order of `started` does not matter to the caller).
+      let done = 0;
       await forEachConcurrently(input.items, DISPATCH_CONCURRENCY, async (item) => {
+        // A long backlog keeps the activity alive item by item instead of racing one fixed timeout.
+        heartbeat({ done: done++, of: input.items.length });
         const workflowId = issueWorkflowId(item.tracker, item.identifier);
         if (item.start && item.snapshot) {
           const issue = item.snapshot;

@@ -36,7 +36,8 @@ export class BatonRuntime {
     this.logger = options.logger;
     this.hostQueue = options.hostQueue;
     this.env = options.env ?? process.env;
-    this.progressIntervalMs = options.progressIntervalMs ?? 5_000;
+    // Each progress signal costs the issue workflow ~4 history events; heartbeats carry the live view.
+    this.progressIntervalMs = options.progressIntervalMs ?? 15_000;
   }
 
   /** The store for a config file; throws ConfigError when the file has never been valid. */

@@ -42,9 +42,11 @@ const tracker = proxyActivities<BatonActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 3 },
 });
-// Dispatch must not be lost: Temporal retries it until the server accepts the signals.
+// Dispatch must not be lost: Temporal retries it until the server accepts the signals. It
+// heartbeats per issue, so a large first poll may take long without being cut off.
 const dispatcher = proxyActivities<BatonActivities>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 

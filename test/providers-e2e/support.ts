@@ -218,7 +218,8 @@ export async function runPipelineScenario<R>(env: TestTemporalEnv, h: ProviderHa
         const s = await issueStatus(env.client, labelled.identifier, h.tracker);
         return s.status === 'gated' && s.stage === 'review' ? s : null;
       },
-      30_000,
+      // Generous: under a full suite on 2 cores, a fake's first schema-validated answers are slow.
+      90_000,
     );
     expect(gated.gate).toMatchObject({ stage: 'review', waitFor: 'label' });
     // The gate holds: two more polls later nothing has moved the issue past review.
@@ -229,7 +230,7 @@ export async function runPipelineScenario<R>(env: TestTemporalEnv, h: ProviderHa
     expect(h.changes.at(-1)).toBe(`state ${h.states.review}`);
     h.addGateLabel();
 
-    await waitFor(`${labelled.identifier} in ${h.states.done}`, async () => h.read(labelled.identifier).state === h.states.done, 30_000);
+    await waitFor(`${labelled.identifier} in ${h.states.done}`, async () => h.read(labelled.identifier).state === h.states.done, 60_000);
     const status = await waitFor(`${labelled.identifier} workflow done`, async () => {
       const s = await issueStatus(env.client, labelled.identifier, h.tracker);
       return s.status === 'done' ? s : null;
