@@ -96,7 +96,7 @@ const issuePath = (number: number) => `/repos/${REPO}/issues/${number}`;
 function trackerConfig(): Record<string, unknown> {
   process.env.BATON_TEST_GITHUB_TOKEN = fake.token;
   return {
-    name: 'github',
+    name: 'github-e2e',
     kind: 'github',
     // The token reaches Baton the way an operator gives it: `$VAR` in baton.yaml, the value in the
     // worker's environment.
@@ -118,7 +118,7 @@ function githubHarness(): ProviderHarness<RecordedRequest> & { rawChanges: strin
   const byId = new Map([labelled, unlabelled].map((i) => [idOf(i), i]));
   const commentIds = (issue: FakeIssue) => new Set(issue.comments.map((c) => c.id));
   return {
-    tracker: 'github',
+    tracker: 'github-e2e',
     trackerConfig: trackerConfig(),
     states: STATES,
     secretEnv: ['BATON_TEST_GITHUB_TOKEN'],
@@ -225,7 +225,7 @@ describe('pipeline on GitHub', () => {
     const d = await createDeployment({ issues: [], config: { trackers: [trackerConfig()], stages: pipelineStages(STATES) } });
     const worker = await startWorker(env, d);
     try {
-      await waitFor(`GH-${issue.number} done`, async () => (await issueStatus(env.client, `GH-${issue.number}`, 'github')).status === 'done', 30_000);
+      await waitFor(`GH-${issue.number} done`, async () => (await issueStatus(env.client, `GH-${issue.number}`, 'github-e2e')).status === 'done', 30_000);
     } finally {
       worker.shutdown();
       await worker.done;

@@ -123,7 +123,7 @@ describe('webhooks through Baton', () => {
         server: { port: 0 },
         trackers: [
           {
-            name: 'github',
+            name: 'github-hooks',
             kind: 'github',
             provider: {
               repo: REPO,
@@ -137,7 +137,7 @@ describe('webhooks through Baton', () => {
             terminal_states: ['Done'],
           },
           {
-            name: 'linear',
+            name: 'linear-hooks',
             kind: 'linear',
             provider: {
               endpoint: linear.url,
