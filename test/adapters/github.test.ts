@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { TrackerConfig } from '../../config/schema.js';
-import { BatonError, ErrorCategory } from '../../core/errors.js';
+import { ErrorCategory } from '../../core/errors.js';
 import { IssueSchema, type Issue } from '../../core/issue.js';
 import { createTracker } from '../../adapters/trackers/index.js';
 import { classifyGithubFailure } from '../../adapters/trackers/github/errors.js';
@@ -16,6 +16,7 @@ import { issueStateFilter, planStateMove, stateFromLabels } from '../../adapters
 import { rejectApiPath } from '../../adapters/trackers/github/tools.js';
 import { createGithubTracker, GithubTracker } from '../../adapters/trackers/github/tracker.js';
 import { startGithubFake, type GithubFake } from '../fakes/github/index.js';
+import { rejection } from '../helpers/errors.js';
 
 const REPO = 'acme/app';
 let fake: GithubFake;
@@ -37,15 +38,6 @@ function config(provider: Record<string, unknown> = {}, overrides: Partial<Track
 function tracker(provider: Record<string, unknown> = {}, overrides: Partial<TrackerConfig> = {}): GithubTracker {
   const logger = pino({ level: 'warn' }, { write: (line: string) => logLines.push(line) });
   return createGithubTracker(config(provider, overrides), { logger, env: {} });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<BatonError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BatonError);
-  return error as BatonError;
 }
 
 const idOf = (number: number, repo = REPO) => `${repo}#${number}`;

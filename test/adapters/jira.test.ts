@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { TrackerConfig } from '../../config/schema.js';
-import { BatonError, ErrorCategory } from '../../core/errors.js';
+import { ErrorCategory } from '../../core/errors.js';
 import { IssueSchema, type Issue } from '../../core/issue.js';
 import { createTracker } from '../../adapters/trackers/index.js';
 import { adfToText, textToAdf } from '../../adapters/trackers/jira/adf.js';
@@ -13,6 +13,7 @@ import { buildReadJql, confineJql } from '../../adapters/trackers/jira/jql.js';
 import { jiraDispatchable } from '../../adapters/trackers/jira/normalize.js';
 import { createJiraTracker, JiraTracker, PROGRESS_PROPERTY } from '../../adapters/trackers/jira/tracker.js';
 import { startJiraFake, type JiraFake } from '../fakes/jira/index.js';
+import { rejection } from '../helpers/errors.js';
 
 let fake: JiraFake;
 let logLines: string[];
@@ -35,15 +36,6 @@ function config(provider: Record<string, unknown> = {}, overrides: Partial<Track
 function tracker(provider: Record<string, unknown> = {}, overrides: Partial<TrackerConfig> = {}): JiraTracker {
   const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
   return createJiraTracker(config(provider, overrides), { logger, env: {} });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<BatonError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BatonError);
-  return error as BatonError;
 }
 
 async function readOne(jira: JiraTracker, id: string): Promise<Issue> {

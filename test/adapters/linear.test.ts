@@ -12,6 +12,7 @@ import { IssueSchema, type Issue } from '../../core/issue.js';
 import { createTracker } from '../../adapters/trackers/index.js';
 import { createLinearTracker, LinearTracker, PROGRESS_MARKER } from '../../adapters/trackers/linear/tracker.js';
 import { buildLinearSdl, startLinearFake, loadLinearSchema, type LinearFake } from '../fakes/linear/index.js';
+import { rejection } from '../helpers/errors.js';
 
 let fake: LinearFake;
 let logLines: string[];
@@ -32,15 +33,6 @@ function config(provider: Record<string, unknown> = {}, overrides: Partial<Track
 function tracker(provider: Record<string, unknown> = {}, overrides: Partial<TrackerConfig> = {}): LinearTracker {
   const logger = pino({ level: 'warn' }, { write: (line: string) => logLines.push(line) });
   return createLinearTracker(config(provider, overrides), { logger, env: {} });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<BatonError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BatonError);
-  return error as BatonError;
 }
 
 beforeAll(async () => {

@@ -19,8 +19,8 @@ import {
   workspaceSettingsFromConfig,
   type WorkspaceHooks,
 } from '../../activities/workspace.js';
-import { BatonError } from '../../core/errors.js';
 import { workspaceKey } from '../../core/workspace-key.js';
+import { rejection } from '../helpers/errors.js';
 
 /** Long enough for a login shell on a busy machine; short cases use FAST_TIMEOUT_MS and sleep. */
 const HOOK_TIMEOUT_MS = 15_000;
@@ -43,15 +43,6 @@ afterEach(async () => {
 
 const issue = (identifier: string, id = `id-${identifier}`) => ({ id, identifier });
 
-async function rejection(promise: Promise<unknown>): Promise<BatonError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(BatonError);
-    return err as BatonError;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function countLines(file: string): Promise<number> {
   if (!existsSync(file)) return 0;
