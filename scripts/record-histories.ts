@@ -37,7 +37,7 @@ import { createBatonWorker } from '../runtime/worker.js';
 import { createLogger, silentLogger } from '../runtime/logger.js';
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';
 import { resolveTemporalCli } from '../runtime/temporal-binary.js';
-import { loggingAgent, readIssueFile, waitFor, writeIssue } from '../test/helpers/deployment.js';
+import { deploymentConfig, loggingAgent, readIssueFile, waitFor, writeIssue } from '../test/helpers/deployment.js';
 
 /** Where the committed histories live. */
 export const HISTORIES_DIR = fileURLToPath(new URL('../test/histories/', import.meta.url));
@@ -90,36 +90,13 @@ export async function runRecordingScenario(env: RecordingEnv, options: { identif
   ].join('\n');
   await writeFile(agentFile, `#!/usr/bin/env bash\n${loggingAgent(path.join(dir, 'agent.log'), failFirstImplement)}\n`, { mode: 0o755 });
   const configPath = path.join(dir, 'baton.yaml');
-  // Like test/helpers/deployment.ts `createDeployment`, which needs vitest's `inject` for the
-  // server address: this script also runs on its own.
-  await writeFile(
-    configPath,
-    stringify({
-      name,
-      temporal: { address: env.address, namespace: env.namespace, task_queue: taskQueue },
-      trackers: [
-        {
-          name: 'local',
-          kind: 'file',
-          provider: { dir: './issues' },
-          required_labels: ['agent'],
-          active_states: ['Todo', 'In Progress', 'In Review', 'Merging'],
-          terminal_states: ['Done', 'Cancelled'],
-        },
-      ],
-      // Slower than the e2e tests' 300 ms so the orchestrator history stays small.
-      polling: { interval_ms: 1_000 },
-      workspace: { root: './workspaces' },
-      agent: { backend: 'command', retry_base_ms: 300, max_retry_backoff_ms: 2_000, continuation_delay_ms: 200, heartbeat_timeout_ms: 3_000 },
-      command: { command: `bash ${JSON.stringify(agentFile)}`, turn_timeout_ms: 60_000, stall_timeout_ms: 30_000 },
-      stages: [
-        { name: 'plan', states: ['Todo'], prompt: 'plan {{ issue.identifier }}', on_success: { move_to: 'In Progress' } },
-        { name: 'implement', states: ['In Progress'], prompt: 'implement {{ issue.identifier }}', on_success: { move_to: 'In Review' } },
-        { name: 'review', states: ['In Review'], prompt: 'review {{ issue.identifier }}', on_success: { move_to: 'Merging' }, gate: { wait_for: 'approval' } },
-        { name: 'merge', states: ['Merging'], prompt: 'merge {{ issue.identifier }}', on_success: { move_to: 'Done' } },
-      ],
-    }),
+  // The test deployments' config (test/helpers/deployment.ts), with a review gate to record and a
+  // slower poll so the orchestrator history stays small.
+  const base = deploymentConfig({ name, address: env.address, namespace: env.namespace, taskQueue, agentScript: agentFile });
+  const stages = (base.stages as Record<string, unknown>[]).map((stage) =>
+    stage.name === 'review' ? { ...stage, gate: { wait_for: 'approval' } } : stage,
   );
+  await writeFile(configPath, stringify({ ...base, polling: { interval_ms: 1_000 }, stages }));
 
   const worker = await createBatonWorker({
     connection: env.nativeConnection,

@@ -54,25 +54,14 @@ export function loggingAgent(logFile: string, body = 'true'): string {
   ].join('\n');
 }
 
-export async function createDeployment(options: {
-  issues: TestIssue[];
-  /** Merged over the defaults (shallow per top-level key). */
-  config?: Record<string, unknown>;
-  agentBody?: string;
-}): Promise<Deployment> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'baton-e2e-'));
-  const issuesDir = path.join(dir, 'issues');
-  await mkdir(issuesDir, { recursive: true });
-  const logFile = path.join(dir, 'agent.log');
-  await writeFile(logFile, '');
-  const scriptFile = path.join(dir, 'agent.sh');
-  await writeFile(scriptFile, `#!/usr/bin/env bash\n${loggingAgent(logFile, options.agentBody)}\n`, { mode: 0o755 });
-  const name = `t-${randomUUID().slice(0, 8)}`;
-  const taskQueue = `baton-${name}`;
-  for (const issue of options.issues) await writeIssue(issuesDir, issue);
-  const config: Record<string, unknown> = {
-    name,
-    temporal: { address: inject('temporalAddress'), namespace: inject('temporalNamespace'), task_queue: taskQueue },
+/**
+ * The baton.yaml every test deployment starts from: one file tracker, the four default stages, a
+ * command agent, short timings. Plain data, so scripts outside vitest can use it too.
+ */
+export function deploymentConfig(o: { name: string; address: string; namespace: string; taskQueue: string; agentScript: string }): Record<string, unknown> {
+  return {
+    name: o.name,
+    temporal: { address: o.address, namespace: o.namespace, task_queue: o.taskQueue },
     trackers: [
       {
         name: 'local',
@@ -93,13 +82,34 @@ export async function createDeployment(options: {
       continuation_delay_ms: 200,
       heartbeat_timeout_ms: 3_000,
     },
-    command: { command: `bash ${JSON.stringify(scriptFile)}`, turn_timeout_ms: 60_000, stall_timeout_ms: 30_000 },
+    command: { command: `bash ${JSON.stringify(o.agentScript)}`, turn_timeout_ms: 60_000, stall_timeout_ms: 30_000 },
     stages: [
       { name: 'plan', states: ['Todo'], prompt: 'plan {{ issue.identifier }}', on_success: { move_to: 'In Progress' } },
       { name: 'implement', states: ['In Progress'], prompt: 'implement {{ issue.identifier }}', on_success: { move_to: 'In Review' } },
       { name: 'review', states: ['In Review'], prompt: 'review {{ issue.identifier }}', on_success: { move_to: 'Merging' } },
       { name: 'merge', states: ['Merging'], prompt: 'merge {{ issue.identifier }}', on_success: { move_to: 'Done' } },
     ],
+  };
+}
+
+export async function createDeployment(options: {
+  issues: TestIssue[];
+  /** Merged over the defaults (shallow per top-level key). */
+  config?: Record<string, unknown>;
+  agentBody?: string;
+}): Promise<Deployment> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'baton-e2e-'));
+  const issuesDir = path.join(dir, 'issues');
+  await mkdir(issuesDir, { recursive: true });
+  const logFile = path.join(dir, 'agent.log');
+  await writeFile(logFile, '');
+  const scriptFile = path.join(dir, 'agent.sh');
+  await writeFile(scriptFile, `#!/usr/bin/env bash\n${loggingAgent(logFile, options.agentBody)}\n`, { mode: 0o755 });
+  const name = `t-${randomUUID().slice(0, 8)}`;
+  const taskQueue = `baton-${name}`;
+  for (const issue of options.issues) await writeIssue(issuesDir, issue);
+  const config: Record<string, unknown> = {
+    ...deploymentConfig({ name, address: inject('temporalAddress'), namespace: inject('temporalNamespace'), taskQueue, agentScript: scriptFile }),
     ...options.config,
   };
   const deployment: Deployment = {
