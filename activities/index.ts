@@ -1,23 +1,23 @@
 /**
  * Every Baton activity, built around one per-process runtime. Workflows import the type only
- * (`proxyActivities<BatonActivities>`); workers register the object `createActivities` returns.
+ * (`proxyActivities<BatonActivities>` / `proxyLocalActivities`); workers register the object
+ * `createActivities` returns.
  */
-import { createAgentStageActivities } from './agent-stage.js';
-import { createConfigActivities } from './config.js';
-import { createDispatchActivities } from './dispatch.js';
 import { createHostActivities } from './host.js';
+import { createIssueActivities } from './issue.js';
+import { createOrchestratorActivities } from './orchestrator.js';
+import { createPullRequestActivities } from './pull-request.js';
 import type { BatonRuntime } from './runtime.js';
-import { createTrackerActivities } from './tracker.js';
+import { createStageActivities } from './stage/run.js';
 
 export function createActivities(rt: BatonRuntime) {
   return {
-    ...createConfigActivities(rt),
-    ...createTrackerActivities(rt),
-    ...createDispatchActivities(rt),
+    ...createOrchestratorActivities(rt),
+    ...createIssueActivities(rt),
     ...createHostActivities(rt),
-    ...createAgentStageActivities(rt),
+    ...createStageActivities(rt),
+    ...createPullRequestActivities(rt),
   };
 }
 
 export type BatonActivities = ReturnType<typeof createActivities>;
-export type { StageSummary } from './agent-stage.js';

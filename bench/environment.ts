@@ -11,7 +11,7 @@ import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } f
 import { resolveTemporalCliDetailed } from '../runtime/temporal-binary.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../runtime/embedded-server.js';
 import { createBatonWorker, type BatonWorker } from '../runtime/worker.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../base/logger.js';
 
 export interface BenchEnvironment {
   /** The temp folder: the server's database and every deployment live here. */
@@ -21,12 +21,14 @@ export interface BenchEnvironment {
   cliVersion: string;
   client: Client;
   namespace: string;
-  /** The shared task queue every bench deployment uses. */
-  taskQueue: string;
   /** The environment agents and hooks inherit. */
   agentEnv: NodeJS.ProcessEnv;
-  worker: BatonWorker;
-  startup: { serverMs: number; workerMs: number };
+  /**
+   * Start a Baton worker for one bench deployment (a worker serves one config file, as `baton
+   * start` does); `stop()` ends it. The first start's duration is `startup.workerMs`.
+   */
+  startWorker(configPath: string, taskQueue: string, options?: { maxConcurrentAgents?: number }): Promise<{ worker: BatonWorker; stop(): Promise<void> }>;
+  startup: { serverMs: number; workerMs: number | null };
   close(): Promise<void>;
 }
 
@@ -63,7 +65,7 @@ export interface BenchEnvironmentOptions {
 export async function startBenchEnvironment(options: BenchEnvironmentOptions): Promise<BenchEnvironment> {
   const { logger } = options;
   installRuntime(logger);
-  const undo: (() => Promise<unknown>)[] = [];
+  const undo: UndoSteps = [];
   const close = async () => {
     for (const step of undo.reverse()) {
       await step().catch((err: unknown) => logger.warn({ err: String(err) }, 'bench cleanup step failed'));
@@ -76,23 +78,7 @@ export async function startBenchEnvironment(options: BenchEnvironmentOptions): P
       if (options.keep) process.stderr.write(`bench: kept ${root}\n`);
       else await rm(root, { recursive: true, force: true });
     });
-
-    const serverStarted = Date.now();
-    const cli = await resolveTemporalCliDetailed({ logger });
-    const namespace = 'default';
-    const server = await startEmbeddedServer({
-      cliPath: cli.path,
-      dbFile: path.join(root, 'temporal.sqlite'),
-      // 0: free ports, so the bench never collides with a running `baton start`.
-      port: 0,
-      uiPort: 0,
-      namespace,
-      logger,
-      recordState: false,
-      stopGraceMs: 5_000,
-    });
-    undo.push(() => server.stop());
-    const serverMs = Date.now() - serverStarted;
+    const { server, cliVersion, namespace, serverMs } = await startServer(root, logger, undo);
 
     const connection = await Connection.connect({ address: server.address });
     undo.push(() => connection.close());
@@ -100,54 +86,110 @@ export async function startBenchEnvironment(options: BenchEnvironmentOptions): P
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     undo.push(() => nativeConnection.close());
 
-    const agentEnv = { ...process.env };
-    if (!options.userProfile) {
-      agentEnv.HOME = path.join(root, 'home');
-      await mkdir(agentEnv.HOME);
-    }
-    const workerStarted = Date.now();
-    const taskQueue = 'baton-bench';
-    const worker = await createBatonWorker({
-      connection: nativeConnection,
-      client,
-      namespace,
-      taskQueue,
-      logger,
-      env: agentEnv,
-      host: 'bench',
-      shutdownGraceMs: 1_000,
-    });
-    let closing = false;
-    const running = worker.run();
-    running.then(
-      () => {
-        if (!closing) options.onWorkerStopped(new Error('the Baton worker stopped on its own during the bench'));
-      },
-      (err: unknown) => {
-        if (!closing) options.onWorkerStopped(new Error(`the Baton worker failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
-      },
-    );
-    undo.push(async () => {
-      closing = true;
-      worker.shutdown();
-      await running.catch(() => undefined);
-    });
-    const workerMs = Date.now() - workerStarted;
-
+    const agentEnv = await agentEnvironment(root, options.userProfile);
+    const startup: BenchEnvironment['startup'] = { serverMs, workerMs: null };
+    const startWorker = workerStarter({ connection: nativeConnection, namespace, agentEnv, startup, undo, options });
     return {
       root,
       server,
-      cliVersion: cli.version,
+      cliVersion,
       client,
       namespace,
-      taskQueue,
       agentEnv,
-      worker,
-      startup: { serverMs, workerMs },
+      startWorker,
+      startup,
       close,
     };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/** What `close()` undoes, in the order it was started; `close()` runs them backwards. */
+type UndoSteps = (() => Promise<unknown>)[];
+
+/** The embedded dev server on a SQLite file in `root`, and how long it took to start (`startup.serverMs`). */
+async function startServer(root: string, logger: Logger, undo: UndoSteps): Promise<{ server: EmbeddedServer; cliVersion: string; namespace: string; serverMs: number }> {
+  const serverStarted = Date.now();
+  const cli = await resolveTemporalCliDetailed({ logger });
+  const namespace = 'default';
+  const server = await startEmbeddedServer({
+    cliPath: cli.path,
+    dbFile: path.join(root, 'temporal.sqlite'),
+    // 0: free ports, so the bench never collides with a running `baton start`.
+    port: 0,
+    uiPort: 0,
+    namespace,
+    logger,
+    recordState: false,
+    stopGraceMs: 5_000,
+  });
+  undo.push(() => server.stop());
+  return { server, cliVersion: cli.version, namespace, serverMs: Date.now() - serverStarted };
+}
+
+/** This process's environment, with HOME in the temp folder unless `userProfile` (see BenchEnvironmentOptions). */
+async function agentEnvironment(root: string, userProfile: boolean | undefined): Promise<NodeJS.ProcessEnv> {
+  const agentEnv = { ...process.env };
+  if (!userProfile) {
+    agentEnv.HOME = path.join(root, 'home');
+    await mkdir(agentEnv.HOME);
+  }
+  return agentEnv;
+}
+
+interface WorkerStarterDeps {
+  connection: NativeConnection;
+  namespace: string;
+  agentEnv: NodeJS.ProcessEnv;
+  /** Its `workerMs` is set by the first worker start. */
+  startup: BenchEnvironment['startup'];
+  undo: UndoSteps;
+  options: BenchEnvironmentOptions;
+}
+
+/** `BenchEnvironment.startWorker`: each worker it starts is stopped by `close()` too. */
+function workerStarter({ connection, namespace, agentEnv, startup, undo, options }: WorkerStarterDeps): BenchEnvironment['startWorker'] {
+  return async (configPath, taskQueue, workerOptions = {}) => {
+    const workerStarted = Date.now();
+    const worker = await createBatonWorker({
+      connection,
+      namespace,
+      taskQueue,
+      configPath,
+      logger: options.logger,
+      env: agentEnv,
+      host: 'bench',
+      shutdownGraceMs: 1_000,
+      ...(workerOptions.maxConcurrentAgents ? { maxConcurrentAgents: workerOptions.maxConcurrentAgents } : {}),
+    });
+    const stop = superviseWorker(worker, (err) => options.onWorkerStopped(err));
+    startup.workerMs ??= Date.now() - workerStarted;
+    undo.push(stop);
+    return { worker, stop };
+  };
+}
+
+/**
+ * Run the worker; the returned `stop()` shuts it down. A worker that ends before that, on its own
+ * or failing, calls `onWorkerStopped`: the bench would otherwise wait for issues nobody works on.
+ */
+function superviseWorker(worker: BatonWorker, onWorkerStopped: (err: Error) => void): () => Promise<void> {
+  let closing = false;
+  const running = worker.run();
+  running.then(
+    () => {
+      if (!closing) onWorkerStopped(new Error('the Baton worker stopped on its own during the bench'));
+    },
+    (err: unknown) => {
+      if (!closing) onWorkerStopped(new Error(`the Baton worker failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+    },
+  );
+  return async () => {
+    if (closing) return;
+    closing = true;
+    worker.shutdown();
+    await running.catch(() => undefined);
+  };
 }

@@ -56,6 +56,12 @@ export function activityDurations(events: readonly HistoryEvent[]): Map<string, 
   const scheduled = new Map<string, { type: string; at: number }>();
   const out = new Map<string, number[]>();
   for (const e of events) {
+    const local = localActivityMarker(e);
+    if (local) {
+      const type = `${local.type} (local)`;
+      out.set(type, [...(out.get(type) ?? []), local.ms]);
+      continue;
+    }
     const attrs = e.activityTaskScheduledEventAttributes;
     if (attrs) {
       scheduled.set(String(e.eventId), { type: attrs.activityType?.name ?? 'unknown', at: eventTimeMs(e) });
@@ -73,6 +79,34 @@ export function activityDurations(events: readonly HistoryEvent[]): Map<string, 
     out.set(from.type, list);
   }
   return out;
+}
+
+/**
+ * A local activity's marker: its type and how long it took from its first schedule to completion
+ * (read from the SDK core's marker details; null for any other event).
+ */
+export function localActivityMarker(e: HistoryEvent): { type: string; ms: number } | null {
+  const attrs = e.markerRecordedEventAttributes;
+  if (attrs?.markerName !== 'core_local_activity') return null;
+  const raw = attrs.details?.data?.payloads?.[0]?.data;
+  if (!raw) return null;
+  try {
+    const text = typeof raw === 'string' ? Buffer.from(raw, 'base64').toString('utf8') : Buffer.from(raw).toString('utf8');
+    const data = JSON.parse(text) as { activity_type?: string; complete_time?: Stamp; original_schedule_time?: Stamp };
+    if (!data.activity_type || !data.complete_time || !data.original_schedule_time) return null;
+    return { type: data.activity_type, ms: stampMs(data.complete_time) - stampMs(data.original_schedule_time) };
+  } catch {
+    return null;
+  }
+}
+
+interface Stamp {
+  seconds: number | string;
+  nanos?: number;
+}
+
+function stampMs(t: Stamp): number {
+  return Number(t.seconds) * 1000 + Math.round((t.nanos ?? 0) / 1e6);
 }
 
 /** Every run of a workflow id, oldest first, with its history. */
@@ -93,8 +127,8 @@ export async function historiesOfAllRuns(client: Client, workflowId: string): Pr
 /**
  * Where one issue's dispatch latency went, from `eligibleAt` (the bench wrote the issue) to the
  * agent's own start stamp, cut at two points of the issue workflow's history:
- * - `dispatch`: until the issue workflow started (orchestrator tick: config, poll, signal-with-start);
- * - `slot`: until the first agent activity was scheduled (config view, slot request and grant, host claim);
+ * - `dispatch`: until the issue workflow started (orchestrator tick: poll, admission, workflow start);
+ * - `slot`: until the first stage activity was scheduled (the workflow's first task; more when it waited for a slot);
  * - `agentStart`: until the agent logged its start (activity pickup, tracker re-check, workspace, spawn).
  */
 export interface DispatchSegments {
@@ -105,7 +139,7 @@ export interface DispatchSegments {
 
 export function dispatchSegments(events: readonly HistoryEvent[], eligibleAt: number, agentStartedAt: number): DispatchSegments | null {
   const started = firstEvent(events, 'workflowExecutionStarted');
-  const scheduled = firstEvent(events, 'activityTaskScheduled', 'runAgentStage');
+  const scheduled = firstEvent(events, 'activityTaskScheduled', 'runStage');
   if (!started || !scheduled) return null;
   const startedAt = eventTimeMs(started);
   const scheduledAt = eventTimeMs(scheduled);

@@ -54,11 +54,11 @@ export async function measureDispatchLatency(env: BenchEnvironment, options: Lat
     name: `bench-latency-${options.trigger}`,
     temporalAddress: env.server.address,
     namespace: env.namespace,
-    taskQueue: env.taskQueue,
+    taskQueue: `baton-bench-latency-${options.trigger}`,
     pollIntervalMs: options.pollIntervalMs,
     maxConcurrentAgents: 10,
   });
-  const orchestrator = await startOrchestrator(env.client, deployment, signal);
+  const orchestrator = await startOrchestrator(env, deployment, signal);
   const prefix = options.trigger === LatencyTrigger.refresh ? 'R' : 'P';
   const latencies: { identifier: string; eligibleAt: number; agentAt: number }[] = [];
   let failed = 0;

@@ -4,9 +4,11 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { loadConfig } from '../config/index.js';
+import { trackerProfiles } from '../adapters/trackers/index.js';
 import { ensureOrchestrator } from '../cli/context.js';
 import { issueWorkflowId, orchestratorStatusQuery, refreshSignal, type IssueStatus, type OrchestratorStatus } from '../core/protocol.js';
 import type { BenchDeployment } from './deployment.js';
+import type { BenchEnvironment } from './environment.js';
 import { abortable, waitUntil } from './wait.js';
 
 export interface BenchOrchestrator {
@@ -19,10 +21,12 @@ export interface BenchOrchestrator {
   stop(): Promise<void>;
 }
 
-/** Start the deployment's orchestrator and wait for its first successful poll. */
-export async function startOrchestrator(client: Client, deployment: BenchDeployment, signal: AbortSignal): Promise<BenchOrchestrator> {
-  const { config } = await loadConfig(deployment.configPath);
-  const workflowId = await ensureOrchestrator(client, config, deployment.configPath);
+/** Start a worker for the deployment and its orchestrator, and wait for the first successful poll. */
+export async function startOrchestrator(env: BenchEnvironment, deployment: BenchDeployment, signal: AbortSignal, workerOptions: { maxConcurrentAgents?: number } = {}): Promise<BenchOrchestrator> {
+  const client = env.client;
+  const { config } = loadConfig(deployment.configPath, { trackerProfiles });
+  const worker = await env.startWorker(deployment.configPath, config.temporal.task_queue, workerOptions);
+  const workflowId = await ensureOrchestrator(client, config);
   const handle = client.workflow.getHandle(workflowId);
   const orchestrator: BenchOrchestrator = {
     workflowId,
@@ -31,6 +35,7 @@ export async function startOrchestrator(client: Client, deployment: BenchDeploym
     refresh: () => handle.signal(refreshSignal),
     async stop() {
       await handle.terminate('bench phase finished').catch(() => undefined);
+      await worker.stop();
     },
   };
   await waitUntil(`the first poll of ${workflowId}`, async () => (await orchestrator.status().catch(() => null))?.lastPollOk, {

@@ -1,13 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so `npx baton` works without a build step.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The `baton` command: the compiled CLI (dist/, written by `npm run build`), run in this process so
+// SIGINT/SIGTERM/SIGHUP reach the CLI itself and its exit code is this process's.
+import { existsSync } from 'node:fs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-const result = spawnSync(process.execPath, [tsx, join(here, '..', 'cli', 'main.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('baton: dist/cli/main.js is missing; this checkout has not been built. Run `npm run build` (or `npm install`) in it.\n');
+  process.exit(1);
+}
+await import(main.href);

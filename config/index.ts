@@ -1,4 +1,4 @@
-/** The config layer's public surface: load, reload, render prompts, mask and hash configs. */
+/** The config layer's public surface: load, reload, render prompts, mask and hash configs, and the tracker-profile contract adapters fill. */
 export { loadConfig, type LoadOptions, type LoadResult } from './load.js';
 export { ConfigError, Severity, formatDiagnostic, isConfigError, type Diagnostic } from './diagnostics.js';
 export { ConfigStore, type ConfigSnapshot, type ConfigStoreOptions } from './store.js';
@@ -9,3 +9,4 @@ export { findDefaultConfigPath, DEFAULT_CONFIG_FILES } from './find.js';
 export { resolveSecret, expandPath, parseEnvReference, type Env } from './resolve-env.js';
 export { defaultWorkspaceRoot } from './normalize.js';
 export type * from './schema.js';
+export { createTrackerProfileRegistry, type TrackerEnvSetting, type TrackerProfile, type TrackerProfileRegistry, type TrackerSecret } from './tracker-profiles.js';

@@ -11,14 +11,20 @@ import { isMarkdownPath, splitFrontMatter } from './front-matter.js';
 import { normalizeConfig } from './normalize.js';
 import type { Env } from './resolve-env.js';
 import { Reporter } from './reporter.js';
-import { BatonConfigSchema, type BatonConfig } from './schema.js';
+import { batonConfigSchema, type BatonConfig, type BatonConfigSchema } from './schema.js';
 import { walkUnknownKeys, type UnknownKey } from './schema-walk.js';
 import { createSourceMap, type SourceMap } from './source-map.js';
-import { mergeLegacyAliases } from './trackers.js';
+import type { TrackerProfileRegistry } from './tracker-profiles.js';
+import { mergeLegacyAliases, resolveEnvSettings } from './trackers.js';
 import { zodDiagnostics } from './zod-diagnostics.js';
 
-/** Options of `loadConfig`; both default to the real process. */
+/** Options of `loadConfig`: the tracker kinds it knows, and the process it reads (default: this one). */
 export interface LoadOptions {
+  /**
+   * Every tracker kind's profile, from the composition root (`trackerProfiles` of
+   * adapters/trackers/index.ts): the config layer never imports adapters.
+   */
+  trackerProfiles: TrackerProfileRegistry;
   /** Environment for `$VAR` references and documented fallbacks (default: `process.env`). */
   env?: Env;
   /** Home directory for `~` (default: `os.homedir()`). */
@@ -89,8 +95,8 @@ function dropNulls(value: unknown): void {
   }
 }
 
-function reportUnknownKeys(raw: Record<string, unknown>, reporter: Reporter): UnknownKey[] {
-  const found = walkUnknownKeys(BatonConfigSchema, raw);
+function reportUnknownKeys(schema: BatonConfigSchema, raw: Record<string, unknown>, reporter: Reporter): UnknownKey[] {
+  const found = walkUnknownKeys(schema, raw);
   for (const unknown of found) {
     const key = String(unknown.path[unknown.path.length - 1]);
     const symphonyNote = unknown.path.length === 1 ? SYMPHONY_ONLY_KEYS[key] : undefined;
@@ -129,7 +135,7 @@ function pointAtTypos(errors: Diagnostic[], unknowns: UnknownKey[], map: SourceM
  * matter + prompt body); anything else is plain YAML. Synchronous, so reload checks stay cheap.
  * Throws `ConfigError` (a BatonError) holding every diagnostic when the file cannot be used.
  */
-export function loadConfig(path: string, options: LoadOptions = {}): LoadResult {
+export function loadConfig(path: string, options: LoadOptions): LoadResult {
   const file = resolve(path);
   const baseDir = dirname(file);
   const env = options.env ?? process.env;
@@ -157,16 +163,19 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadResult 
     throw new ConfigError(reporter.diagnostics);
   }
 
-  const unknowns = reportUnknownKeys(raw, reporter);
+  const schema = batonConfigSchema(options.trackerProfiles);
+  const unknowns = reportUnknownKeys(schema, raw, reporter);
   dropNulls(raw);
-  const moved = mergeLegacyAliases(raw, reporter);
-  const parsed = BatonConfigSchema.safeParse(raw);
+  const moved = mergeLegacyAliases(raw, reporter, options.trackerProfiles);
+  const fromEnv = resolveEnvSettings(raw, reporter, options.trackerProfiles, env);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const errors = zodDiagnostics(parsed.error.issues, {
       raw,
-      schema: BatonConfigSchema,
+      schema,
       map,
-      sourcePath: (p) => moved.get(JSON.stringify(p)) ?? p,
+      sourcePath: (p) => fromEnv.get(JSON.stringify(p))?.at ?? moved.get(JSON.stringify(p)) ?? p,
+      origin: (p) => fromEnv.get(JSON.stringify(p))?.env,
     });
     throw new ConfigError([...pointAtTypos(errors, unknowns, map), ...reporter.diagnostics]);
   }
@@ -174,7 +183,7 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadResult 
   const files = [file];
   const flavor = markdown && parsed.data.stages === undefined ? 'symphony' : 'baton';
   const body = split ? { text: split.body, line: split.bodyLine } : undefined;
-  const config = normalizeConfig(parsed.data, { reporter, env, file, baseDir, home: options.home, flavor, body, files });
+  const config = normalizeConfig(parsed.data, { reporter, env, file, baseDir, home: options.home, flavor, body, files, trackerProfiles: options.trackerProfiles });
   if (reporter.hasErrors) throw new ConfigError(reporter.diagnostics);
   return { config, warnings: sortDiagnostics(reporter.warnings), files };
 }

@@ -10,7 +10,9 @@ import type { BatonConfig, ParsedConfig } from './schema.js';
 import { expandPath, type Env } from './resolve-env.js';
 import type { Reporter } from './reporter.js';
 import { resolveStages } from './stages.js';
+import type { TrackerProfileRegistry } from './tracker-profiles.js';
 import { normalizeTrackers } from './trackers.js';
+import { resolveRepositories } from './repository.js';
 
 /** Everything normalization needs besides the parsed document. */
 export interface NormalizeContext {
@@ -24,6 +26,7 @@ export interface NormalizeContext {
   body?: { text: string; line: number };
   /** Filled with every other file read (prompt files). */
   files: string[];
+  trackerProfiles: TrackerProfileRegistry;
 }
 
 /** `<system temp>/baton_workspaces`: the workspace root when none is configured. */
@@ -80,7 +83,8 @@ export function normalizeByState(map: Record<string, unknown>, reporter: Reporte
 export function normalizeConfig(parsed: ParsedConfig, ctx: NormalizeContext): BatonConfig {
   const trackers = normalizeTrackers(parsed, ctx);
   const stages = resolveStages(parsed, trackers, ctx);
-  const { tracker: _tracker, trackers: _trackers, stages: _stages, agent, workspace, temporal, ...rest } = parsed;
+  const repository = resolveRepositories(parsed, trackers, stages.map((stage, i) => ({ stage, path: parsed.stages ? ['stages', i] : ['stages'] })), { ...ctx, codeHosts: ctx.trackerProfiles.codeHosts });
+  const { tracker: _tracker, trackers: _trackers, stages: _stages, agent, workspace, temporal, repository: _repository, ...rest } = parsed;
   return {
     ...rest,
     source: ctx.file,
@@ -91,5 +95,6 @@ export function normalizeConfig(parsed: ParsedConfig, ctx: NormalizeContext): Ba
     stages,
     agent: { ...agent, max_concurrent_agents_by_state: normalizeByState(agent.max_concurrent_agents_by_state, ctx.reporter) },
     workspace: { root: workspaceRoot(workspace.root, ctx) },
+    repository,
   };
 }

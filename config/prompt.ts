@@ -1,7 +1,8 @@
 /**
  * Prompt templates (SPEC §5.4, §12): strict Liquid, so an unknown variable or filter fails the
  * render instead of silently producing an empty string. Variables: `issue` (every normalized Issue
- * field), `attempt` (null on the first run, then 1, 2, …) and `stage`.
+ * field), `attempt` (null on the first run, then 1, 2, …), `stage`, and in stage prompts `pr` (null
+ * until the issue has a pull request) and `repository` (null without a `repository:` block).
  */
 import { Liquid, type Template } from 'liquidjs';
 import { BatonError, ErrorCategory } from '../core/errors.js';
@@ -93,7 +94,7 @@ export function renderPrompt(template: string, vars: PromptVars): string {
     const where = pos ? ` at template line ${pos.line}, column ${pos.column}` : '';
     throw new BatonError(
       ErrorCategory.templateRenderError,
-      `prompt template failed to render${where}: ${bareMessage(err)}; use only \`issue.<field>\`, \`attempt\` and \`stage.<field>\``,
+      `prompt template failed to render${where}: ${bareMessage(err)}; use only \`issue.<field>\`, \`attempt\`, \`stage.<field>\`, and with a repository \`pr.<field>\` and \`repository.<field>\``,
       { retryable: false, cause: err, details: { ...pos } },
     );
   }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { ErrorCategory } from '../core/errors.js';
-import { silentLogger, type Logger } from '../runtime/logger.js';
+import { silentLogger, type Logger } from '../base/logger.js';
 import { configHash } from './config-hash.js';
 import { ConfigError, formatDiagnostic, Severity, type Diagnostic } from './diagnostics.js';
 import { loadConfig, type LoadOptions, type LoadResult } from './load.js';
@@ -78,7 +78,7 @@ export class ConfigStore {
   private readonly logger: Logger;
 
   /** Loads `path` now; throws `ConfigError` when it is invalid. */
-  constructor(path: string, options: ConfigStoreOptions = {}) {
+  constructor(path: string, options: ConfigStoreOptions) {
     this.path = path;
     this.options = options;
     this.logger = options.logger ?? silentLogger;

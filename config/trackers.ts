@@ -1,12 +1,13 @@
 /**
  * Tracker normalization: Symphony's singular `tracker` and Baton's `trackers` become one list of
  * named trackers with provider secrets resolved from the environment (in-process only), path keys
- * expanded, labels normalized and state lists defaulted from the adapter profile.
+ * expanded, labels normalized and state lists defaulted from the adapter profile (which comes from
+ * the registry the caller passes in: this layer never imports adapters).
  */
-import { trackerProfile, trackerKinds, type TrackerProfile, type TrackerSecret } from '../adapters/trackers/profiles.js';
 import { ErrorCategory } from '../core/errors.js';
 import { normalizeState } from '../core/issue.js';
 import type { ParsedConfig, TrackerConfig } from './schema.js';
+import type { TrackerEnvSetting, TrackerProfile, TrackerProfileRegistry, TrackerSecret } from './tracker-profiles.js';
 import { expandPath, parseEnvReference, resolveSecret, type Env } from './resolve-env.js';
 import type { Reporter } from './reporter.js';
 
@@ -46,10 +47,10 @@ export function rawTrackers(raw: Record<string, unknown>): { path: Path; value: 
  * not set them (provider wins), before schema validation so the adapter schema sees them. Returns
  * a map from the provider path to the alias's own path, for locating diagnostics.
  */
-export function mergeLegacyAliases(raw: Record<string, unknown>, reporter: Reporter): Map<string, Path> {
+export function mergeLegacyAliases(raw: Record<string, unknown>, reporter: Reporter, profiles: TrackerProfileRegistry): Map<string, Path> {
   const moved = new Map<string, Path>();
   for (const { path, value } of rawTrackers(raw)) {
-    const profile = typeof value.kind === 'string' ? trackerProfile(value.kind) : undefined;
+    const profile = typeof value.kind === 'string' ? profiles.get(value.kind) : undefined;
     if (!profile) continue;
     const known = Object.keys(profile.providerSchema.shape);
     for (const alias of LEGACY_PROVIDER_ALIASES) {
@@ -67,6 +68,64 @@ export function mergeLegacyAliases(raw: Record<string, unknown>, reporter: Repor
     }
   }
   return moved;
+}
+
+/** A provider value Baton took from the environment: where to point a diagnostic, and which variable. */
+export interface EnvFilled {
+  at: Path;
+  env: string;
+}
+
+/** Why a required environment setting is missing, and the fix (the value is no secret: writing it is fine). */
+function missingSettingText(setting: TrackerEnvSetting, written: string | undefined, env: Env): { message: string; hint: string } {
+  const ref = written === undefined ? null : parseEnvReference(written);
+  if (ref && env[ref.name] === '') return { message: `environment variable ${ref.name} is set but empty`, hint: `set ${ref.name}, or write the value itself` };
+  if (ref) {
+    const also = setting.env !== ref.name ? `, nor is the fallback ${setting.env}` : '';
+    return { message: `environment variable ${ref.name} is not set${also}`, hint: `set ${ref.name} in Baton's environment, or write the value itself` };
+  }
+  if (written === '') return { message: 'the value is empty', hint: `write \`${setting.key}:\` with a value, or remove it and set ${setting.env}` };
+  return { message: `it is not written and ${setting.env} is not set (or is empty)`, hint: `add \`${setting.key}:\` under \`provider\`, or set ${setting.env} in Baton's environment` };
+}
+
+/**
+ * Fills the non-secret provider keys a profile reads from the environment (Symphony's
+ * `LINEAR_ASSIGNEE`, `JIRA_BASE_URL`, `GITHUB_REPO`), before schema validation so the schema checks
+ * the value actually used. Same rules as secrets (SPEC §3.2). Returns, per filled provider path, where
+ * a diagnostic about it belongs and which variable it came from.
+ */
+export function resolveEnvSettings(raw: Record<string, unknown>, reporter: Reporter, profiles: TrackerProfileRegistry, env: Env): Map<string, EnvFilled> {
+  const filled = new Map<string, EnvFilled>();
+  for (const { path, value } of rawTrackers(raw)) {
+    const profile = typeof value.kind === 'string' ? profiles.get(value.kind) : undefined;
+    if (!profile?.envSettings?.length) continue;
+    if (value.provider === undefined || value.provider === null) value.provider = {};
+    if (!isMap(value.provider)) continue;
+    const provider = value.provider;
+    for (const setting of profile.envSettings) {
+      const written = provider[setting.key];
+      if (written !== undefined && typeof written !== 'string') continue; // the schema reports the type
+      const keyPath = [...path, 'provider', setting.key];
+      const result = resolveSecret(written, setting.env, env);
+      if (result.invalidReference !== undefined) {
+        reporter.error(ErrorCategory.invalidTrackerConfig, keyPath, `\`$${result.invalidReference}\` is not a valid environment variable reference`, 'write `$NAME` where NAME matches ^[A-Za-z_][A-Za-z0-9_]*$');
+        continue;
+      }
+      if (result.source === 'literal') continue;
+      if (result.value !== undefined) {
+        provider[setting.key] = result.value;
+        const read = result.source === 'fallback' ? setting.env : (parseEnvReference(written ?? '')?.name ?? setting.env);
+        filled.set(JSON.stringify(keyPath), { at: written === undefined ? path : keyPath, env: read });
+        continue;
+      }
+      delete provider[setting.key];
+      if (!setting.required) continue;
+      const { message, hint } = missingSettingText(setting, written, env);
+      const name = typeof value.name === 'string' ? value.name : String(value.kind);
+      reporter.error(ErrorCategory.invalidTrackerConfig, written === undefined ? path : keyPath, `tracker \`${name}\` has no \`provider.${setting.key}\`: ${message}`, hint);
+    }
+  }
+  return filled;
 }
 
 function dedupeStates(states: readonly string[]): string[] {
@@ -169,6 +228,7 @@ export interface TrackerContext {
   home?: string;
   /** A symphony-flavored file takes its active states from the profile; a baton.yaml from its stages. */
   flavor: 'baton' | 'symphony';
+  trackerProfiles: TrackerProfileRegistry;
 }
 
 /**
@@ -185,12 +245,13 @@ export function normalizeTrackers(parsed: ParsedConfig, ctx: TrackerContext): Tr
     ? [{ path: ['tracker'], tracker: parsed.tracker }]
     : (parsed.trackers ?? []).map((tracker, i) => ({ path: ['trackers', i], tracker }));
   if (list.length === 0) {
-    reporter.error(ErrorCategory.invalidTrackerConfig, ['tracker'], 'no tracker is configured', `add \`tracker:\` with \`kind:\` (one of: ${trackerKinds.join(', ')})`);
+    reporter.error(ErrorCategory.invalidTrackerConfig, ['tracker'], 'no tracker is configured', `add \`tracker:\` with \`kind:\` (one of: ${ctx.trackerProfiles.kinds.join(', ')})`);
     return [];
   }
   const names = new Map<string, Path>();
   return list.map(({ path, tracker }) => {
-    const profile = trackerProfile(tracker.kind)!;
+    // The schema admitted only registered kinds.
+    const profile = ctx.trackerProfiles.get(tracker.kind)!;
     const name = tracker.name ?? tracker.kind;
     if (names.has(name)) {
       reporter.error(ErrorCategory.invalidConfig, tracker.name ? [...path, 'name'] : path, `tracker name \`${name}\` is used twice`, 'give each tracker its own `name:` (it names workflows and statuses)');

@@ -86,11 +86,22 @@ function explain(issue: z.core.$ZodIssue, path: Path, raw: unknown, root: z.core
 /** One diagnostic per zod issue, located in `map`; `sourcePath` maps a config path to its place in the file. */
 export function zodDiagnostics(
   issues: readonly z.core.$ZodIssue[],
-  options: { raw: unknown; schema: z.core.$ZodType; map: SourceMap; sourcePath?: (path: Path) => Path },
+  options: {
+    raw: unknown;
+    schema: z.core.$ZodType;
+    map: SourceMap;
+    sourcePath?: (path: Path) => Path;
+    /** The environment variable a value was read from, when it was not written in the file. */
+    origin?: (path: Path) => string | undefined;
+  },
 ): Diagnostic[] {
   return issues.map((issue) => {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    const { message, hint, category } = explain(issue, path, options.raw, options.schema);
+    const explained = explain(issue, path, options.raw, options.schema);
+    const envName = options.origin?.(path);
+    const { message, hint, category } = envName
+      ? { ...explained, message: `${explained.message} (read from ${envName})`, hint: `fix ${envName} in Baton's environment, or ${explained.hint}` }
+      : explained;
     const where = options.sourcePath ? options.sourcePath(path) : path;
     const pos = options.map.locate(where);
     return {

@@ -20,6 +20,12 @@ export const ErrorCategory = {
   trackerResponse: 'tracker_response',
   trackerPagination: 'tracker_pagination',
   trackerRateLimited: 'tracker_rate_limited',
+  // code host (spec/SPEC.md §4.10): the repository's pull requests, apart from the issue tracker
+  codeHostRequest: 'code_host_request',
+  codeHostStatus: 'code_host_status',
+  codeHostResponse: 'code_host_response',
+  codeHostPagination: 'code_host_pagination',
+  codeHostRateLimited: 'code_host_rate_limited',
   // workspace (SPEC §9)
   workspaceOutsideRoot: 'workspace_outside_root',
   workspaceEqualsRoot: 'workspace_equals_root',

@@ -1,42 +1,14 @@
 /**
- * The normalized Issue every tracker adapter produces (Symphony SPEC §4.1.1, §11.3).
- * Sandbox-safe: no Node imports, so workflows may use these types and helpers.
+ * The normalized Issue every tracker adapter produces (Symphony SPEC §4.1.1, §11.3) and the helpers
+ * that normalize and compare its fields. Sandbox-safe and zod-free (the schema is in
+ * core/issue-schema.ts; only its type is imported here), so workflows may use all of it.
  */
-import { z } from 'zod';
+import type { Issue } from './issue-schema.js';
 
-export const BlockerRefSchema = z.object({
-  id: z.string().nullable(),
-  identifier: z.string().nullable(),
-  state: z.string().nullable(),
-});
-export type BlockerRef = z.infer<typeof BlockerRefSchema>;
+export type { BlockerRef, Issue } from './issue-schema.js';
 
-export const IssueSchema = z.object({
-  /** Opaque dispatch identity within the tracker scope. */
-  id: z.string().min(1),
-  /** Human key (ABC-123); names workspaces and operator routes. */
-  identifier: z.string().min(1),
-  title: z.string().min(1),
-  description: z.string().nullable(),
-  /** Lower is more urgent; 1..4 sort first, anything else with null. */
-  priority: z.number().int().nullable(),
-  /** Provider spelling; compare with normalizeState. */
-  state: z.string().min(1),
-  branch_name: z.string().nullable(),
-  url: z.string().nullable(),
-  assignee_id: z.string().nullable(),
-  /** Trimmed, lower-cased, de-duplicated. */
-  labels: z.array(z.string()),
-  blocked_by: z.array(BlockerRefSchema),
-  /** Adapter-derived provider rules (assignment, blockers, board membership). */
-  dispatchable: z.boolean(),
-  /** RFC 3339 instants or null. */
-  created_at: z.string().nullable(),
-  updated_at: z.string().nullable(),
-  /** Non-secret provider identifiers for tools; never interpreted by the core. */
-  native_ref: z.record(z.string(), z.unknown()).nullable(),
-});
-export type Issue = z.infer<typeof IssueSchema>;
+/** What names an issue to its tracker for a write (linking a pull request): the workflow holds its head, not the whole issue. */
+export type IssueKey = Pick<Issue, 'id' | 'identifier' | 'native_ref'>;
 
 /** Trim + lowercase: how the scheduler compares states and labels. */
 export function normalizeState(value: string): string {
@@ -70,7 +42,7 @@ export function normalizeTimestamp(value: unknown): string | null {
 }
 
 /** A short fingerprint of what the scheduler reacts to; unchanged snapshots are not re-sent. */
-export function issueFingerprint(issue: Issue): string {
+export function issueFingerprint(issue: Omit<Issue, 'description'>): string {
   return JSON.stringify([
     issue.state,
     issue.labels,

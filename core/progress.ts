@@ -1,18 +1,20 @@
 /**
- * The one progress comment Baton keeps on each tracker issue: a table of stage outcomes, built
- * from the issue workflow's status. Pure and sandbox-safe, so the workflow can build it and the
- * adapter only writes it.
+ * The one progress comment Baton keeps on each tracker issue: a table of stage outcomes. Pure and
+ * sandbox-safe: the stage activity renders it from the history the workflow sends plus the run it
+ * just finished, so the comment and the workflow's history always agree.
  */
-import type { IssueStatus } from './protocol.js';
+import type { ProgressContext } from './protocol.js';
+import type { StageOutcomeRecord } from './stage-record.js';
 
-export function progressMarkdown(status: Pick<IssueStatus, 'identifier' | 'history' | 'tokens' | 'workflowId'>, note?: string): string {
+export function progressMarkdown(ctx: ProgressContext, latest?: StageOutcomeRecord, note?: string): string {
   const lines = [
-    `**Baton progress** for ${status.identifier} (workflow \`${status.workflowId}\`)`,
+    `**Baton progress** for ${ctx.identifier} (workflow \`${ctx.workflowId}\`)`,
     '',
     '| stage | outcome | attempt | turns | tokens | finished |',
     '| --- | --- | --- | --- | --- | --- |',
   ];
-  for (const h of status.history.slice(-30)) {
+  const records = latest ? [...ctx.history, latest] : ctx.history;
+  for (const h of records.slice(-30)) {
     lines.push(
       `| ${h.stage} | ${h.outcome}${h.error ? ` — ${escapeCell(h.error).slice(0, 120)}` : ''}${h.note ? ` — ${escapeCell(h.note).slice(0, 160)}` : ''} | ${h.attempt} | ${h.turns ?? '-'} | ${h.tokens?.total_tokens ?? '-'} | ${h.endedAt} |`,
     );

@@ -3,6 +3,8 @@
  * (terminal), or let go (not active / not routable / gone). Sandbox-safe.
  */
 import { normalizeState, type Issue } from './issue.js';
+
+type IssueFields = Omit<Issue, 'description'>;
 import { isActiveState, isRoutable, isTerminalState, type TrackerRules } from './scheduling.js';
 
 export interface StageRoute {
@@ -24,7 +26,7 @@ export function stageForState(stages: readonly StageRoute[], state: string): str
 }
 
 /** SPEC §8.5 decision table, extended with stages. `issue` undefined means no longer visible. */
-export function routeIssue(rules: TrackerRules, stages: readonly StageRoute[], issue: Issue | undefined): Route {
+export function routeIssue(rules: TrackerRules, stages: readonly StageRoute[], issue: IssueFields | undefined): Route {
   if (!issue) return { kind: 'gone' };
   if (isTerminalState(rules, issue.state)) return { kind: 'terminal' };
   if (!isActiveState(rules, issue.state)) return { kind: 'inactive', reason: `state ${issue.state} is not active` };

@@ -5,6 +5,9 @@
  */
 import { normalizeState, type Issue } from './issue.js';
 
+/** An issue as the rules read it: everything but the description. */
+type IssueFields = Omit<Issue, 'description'>;
+
 /** The slice of a tracker's configuration the scheduler needs. */
 export interface TrackerRules {
   required_labels: readonly string[];
@@ -36,7 +39,7 @@ export function isRoutable(rules: TrackerRules, issue: Pick<Issue, 'dispatchable
 }
 
 /** Why an issue is not eligible, or null when it is (claims and slots are checked elsewhere). */
-export function ineligibilityReason(rules: TrackerRules, issue: Issue): string | null {
+export function ineligibilityReason(rules: TrackerRules, issue: IssueFields): string | null {
   if (!issue.id || !issue.identifier || !issue.title || !issue.state) return 'missing required fields';
   if (isTerminalState(rules, issue.state)) return `state ${issue.state} is terminal`;
   if (!isActiveState(rules, issue.state)) return `state ${issue.state} is not active`;
@@ -45,7 +48,7 @@ export function ineligibilityReason(rules: TrackerRules, issue: Issue): string |
   return null;
 }
 
-export function isEligible(rules: TrackerRules, issue: Issue): boolean {
+export function isEligible(rules: TrackerRules, issue: IssueFields): boolean {
   return ineligibilityReason(rules, issue) === null;
 }
 

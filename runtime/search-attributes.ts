@@ -2,6 +2,9 @@
  * Registering Baton's search attributes on a Temporal cluster Baton did not start (`baton worker`
  * against an existing server). The embedded server gets them as `--search-attribute` flags instead.
  * Upserting an unregistered key fails the workflow task, so this runs before any worker starts.
+ * Where the operator API is refused (Temporal Cloud, a restricted role) Baton cannot register them;
+ * it checks that they exist through a visibility query instead and, if any is missing, stops with
+ * the exact `tcld` and `temporal operator` commands that add them.
  */
 import type { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
@@ -11,13 +14,13 @@ import {
 } from '@temporalio/common/lib/search-attributes.js';
 import { batonSearchAttributes } from '../core/search-attributes.js';
 import { BatonError, ErrorCategory, oneLine } from '../core/errors.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../base/logger.js';
 
 /** gRPC status codes this module reacts to. */
-const GrpcStatus = { alreadyExists: 6, permissionDenied: 7, unauthenticated: 16 } as const;
+const GrpcStatus = { invalidArgument: 3, alreadyExists: 6, permissionDenied: 7, unimplemented: 12, unauthenticated: 16 } as const;
 
-/** The operator-service part of a connection; a full `Connection` satisfies it. */
-export type OperatorConnection = Pick<Connection, 'operatorService'>;
+/** The services this module calls; a full `Connection` satisfies it. */
+export type OperatorConnection = Pick<Connection, 'operatorService' | 'workflowService'>;
 
 export interface EnsureSearchAttributesResult {
   /** Names registered by this call. */
@@ -37,9 +40,13 @@ export async function ensureSearchAttributes(
   options: { keys?: ReadonlyArray<SearchAttributeKey<SearchAttributeType>>; logger?: Logger } = {},
 ): Promise<EnsureSearchAttributesResult> {
   const keys = options.keys ?? batonSearchAttributes;
-  const listed = await withPermissionHint(namespace, keys, () =>
-    connection.operatorService.listSearchAttributes({ namespace }),
-  );
+  let listed: Awaited<ReturnType<OperatorConnection['operatorService']['listSearchAttributes']>>;
+  try {
+    listed = await connection.operatorService.listSearchAttributes({ namespace });
+  } catch (err) {
+    if (!refused(err)) throw err;
+    return checkThroughVisibility(connection, namespace, keys, err);
+  }
   const registered = { ...listed.systemAttributes, ...listed.customAttributes };
   const missing: Array<SearchAttributeKey<SearchAttributeType>> = [];
   const present: string[] = [];
@@ -63,16 +70,43 @@ export async function ensureSearchAttributes(
     missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
   );
   try {
-    await withPermissionHint(namespace, missing, () =>
-      connection.operatorService.addSearchAttributes({ namespace, searchAttributes }),
-    );
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
   } catch (err) {
+    if (refused(err)) throw missingAttributesError(namespace, missing, err);
     // Another Baton process registered them first: that is the outcome we wanted.
     if (grpcCode(err) !== GrpcStatus.alreadyExists) throw err;
   }
   const added = missing.map((k) => k.name);
   options.logger?.info({ namespace, added }, 'registered Baton search attributes');
   return { added, present };
+}
+
+/**
+ * Without the operator API: a visibility query naming an attribute fails with INVALID_ARGUMENT
+ * when the namespace does not have it, so one count per key tells which are missing.
+ */
+async function checkThroughVisibility(
+  connection: OperatorConnection,
+  namespace: string,
+  keys: ReadonlyArray<SearchAttributeKey<SearchAttributeType>>,
+  refusal: unknown,
+): Promise<EnsureSearchAttributesResult> {
+  const missing: Array<SearchAttributeKey<SearchAttributeType>> = [];
+  for (const key of keys) {
+    try {
+      await connection.workflowService.countWorkflowExecutions({ namespace, query: `${key.name} IS NOT NULL` });
+    } catch (err) {
+      if (grpcCode(err) !== GrpcStatus.invalidArgument) throw err;
+      missing.push(key);
+    }
+  }
+  if (missing.length > 0) throw missingAttributesError(namespace, missing, refusal);
+  return { added: [], present: keys.map((k) => k.name) };
+}
+
+/** Temporal Cloud's command to add `keys` to a namespace (one command, one flag per key). */
+export function tcldAddCommand(namespace: string, keys: ReadonlyArray<SearchAttributeKey<SearchAttributeType>>): string {
+  return `tcld namespace search-attributes add --namespace ${namespace} ${keys.map((k) => `--search-attribute ${k.name}=${cliSearchAttributeType(k.type)}`).join(' ')}`;
 }
 
 /** The CLI commands an admin can run to register `keys` by hand. */
@@ -99,23 +133,20 @@ function grpcCode(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-async function withPermissionHint<T>(
-  namespace: string,
-  keys: ReadonlyArray<SearchAttributeKey<SearchAttributeType>>,
-  call: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    const code = grpcCode(err);
-    if (code === GrpcStatus.permissionDenied || code === GrpcStatus.unauthenticated) {
-      throw new BatonError(
-        ErrorCategory.temporalUnavailable,
-        `Baton may not manage search attributes in namespace "${namespace}" (${oneLine(String((err as Error).message ?? err), 200)}). ` +
-          `Ask a Temporal admin to register them once:\n  ${searchAttributeCreateCommands(namespace, keys).join('\n  ')}`,
-        { retryable: false, cause: err },
-      );
-    }
-    throw err;
-  }
+/** The server refuses the operator API to this caller (no admin role, Temporal Cloud, not served). */
+function refused(err: unknown): boolean {
+  const code = grpcCode(err);
+  return code === GrpcStatus.permissionDenied || code === GrpcStatus.unauthenticated || code === GrpcStatus.unimplemented;
+}
+
+function missingAttributesError(namespace: string, keys: ReadonlyArray<SearchAttributeKey<SearchAttributeType>>, cause: unknown): BatonError {
+  const reason = oneLine(String((cause as Error | null)?.message ?? cause), 200);
+  return new BatonError(
+    ErrorCategory.temporalUnavailable,
+    `namespace "${namespace}" lacks Baton's search attributes ${keys.map((k) => k.name).join(', ')}, and Baton may not register them (${reason}). ` +
+      `Ask a Temporal admin to add them once, then start Baton again:\n` +
+      `  Temporal Cloud:  ${tcldAddCommand(namespace, keys)}\n` +
+      `  self-hosted:     ${searchAttributeCreateCommands(namespace, keys).join('\n                   ')}`,
+    { retryable: false, cause },
+  );
 }

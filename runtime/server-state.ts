@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { processAlive } from './process.js';
+import { processAlive } from '../base/process.js';
 
 /** The content of `server.json`. */
 export const ServerStateSchema = z.object({

@@ -15,8 +15,8 @@ import { delimiter, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { BatonError, ErrorCategory, oneLine } from '../core/errors.js';
-import type { Logger } from './logger.js';
-import { processAlive } from './process.js';
+import type { Logger } from '../base/logger.js';
+import { processAlive } from '../base/process.js';
 
 const execFileAsync = promisify(execFile);
 

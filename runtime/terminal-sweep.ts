@@ -6,7 +6,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { workspaceKey } from '../core/workspace-key.js';
-import { removeWorkspace, workspaceSettingsFromConfig } from '../activities/workspace.js';
+import { removeWorkspace, workspaceSettingsFromConfig } from '../workspace/workspace.js';
 import type { BatonRuntime } from '../activities/runtime.js';
 
 export async function sweepTerminalWorkspaces(rt: BatonRuntime, configPath: string): Promise<number> {
@@ -17,7 +17,7 @@ export async function sweepTerminalWorkspaces(rt: BatonRuntime, configPath: stri
   let removed = 0;
   for (const tracker of config.trackers) {
     try {
-      const adapter = await rt.tracker(configPath, tracker.name);
+      const adapter = await rt.tracker(tracker.name, configPath);
       const terminal = await adapter.fetchIssuesByStates(tracker.terminal_states);
       for (const issue of terminal) {
         if (!present.has(workspaceKey(issue.identifier))) continue;

@@ -1,38 +1,30 @@
 /**
- * A Baton worker process: one Worker on the shared task queue (workflows and shared activities)
- * and one on this host's own queue (workspace-bound activities: agent stages, cleanup). Several
- * may run at once, on one host or many.
+ * A Baton worker process: one Worker on the shared task queue (workflows, their local activities,
+ * and the first stage run of each issue, which makes this host its home) and one on this host's
+ * own queue (later stage runs and workspace removal for the issues homed here). Several may run at
+ * once, on one host or many.
  */
-import { fileURLToPath } from 'node:url';
-import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { BatonRuntime } from '../activities/runtime.js';
 import { hostId, hostTaskQueue } from './host.js';
-import type { Logger } from './logger.js';
+import { workflowBundleOption } from './workflow-bundle.js';
+import type { Logger } from '../base/logger.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-
-let bundle: Promise<WorkflowBundle> | undefined;
-/** Bundle the workflows once per process (webpack takes a second or two). */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
-  return bundle;
-}
-
-const noop = () => undefined;
-const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+export { WORKFLOWS_PATH, bundleWorkflows as workflowBundle } from './workflow-bundle.js';
 
 export interface BatonWorkerOptions {
   connection: NativeConnection;
-  client: Client;
   namespace: string;
   taskQueue: string;
+  /** The deployment's config file as this worker sees it. */
+  configPath: string;
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   /** Stable host id; default `$BATON_HOST_ID` or the hostname. */
   host?: string;
-  /** Agents this host runs at once (the host queue's activity slots). */
+  /** Agents this host runs at once (bounds its activity slots; the orchestrator's limits still apply). */
   maxConcurrentAgents?: number;
   /** How long running agents get to finish when the worker stops before they are cancelled. */
   shutdownGraceMs?: number;
@@ -47,11 +39,24 @@ export interface BatonWorker {
   shutdown(): void;
 }
 
+/**
+ * Workflows kept in the sticky cache. Only admitted issues have workflows (the rest wait in the
+ * orchestrator's queue), and a gated or stopped one is cheap to evict and replay when it wakes:
+ * the cache is sized to what runs, not to the backlog.
+ */
+function cacheSize(maxAgents: number): number {
+  return Math.max(32, 2 * maxAgents + 8);
+}
+
 export async function createBatonWorker(options: BatonWorkerOptions): Promise<BatonWorker> {
   const host = options.host ?? hostId(options.env);
   const hostQueue = hostTaskQueue(options.taskQueue, host);
+  const agents = options.maxConcurrentAgents ?? 100;
   const runtime = new BatonRuntime({
-    client: options.client,
+    configPath: options.configPath,
+    // On the worker's own connection, so workflow starts from its activities can be eager.
+    client: new Client({ connection: options.connection, namespace: options.namespace }),
+    eagerStart: true,
     logger: options.logger,
     hostQueue,
     env: options.env,
@@ -59,14 +64,22 @@ export async function createBatonWorker(options: BatonWorkerOptions): Promise<Ba
   });
   const activities = createActivities(runtime);
   const identity = `${host}/${process.pid}`;
+  const shutdownGraceTime = options.shutdownGraceMs ?? 5_000;
+  // Cancellation (a tracker move, an operator's cancel) reaches a running agent with the next
+  // heartbeat the SDK flushes; its default throttle (80% of the heartbeat timeout) would let an
+  // agent run on for 24 s. Two seconds costs one cheap RPC per agent per two seconds, no history.
+  const heartbeats = { maxHeartbeatThrottleInterval: '2 seconds', defaultHeartbeatThrottleInterval: '2 seconds' } as const;
   const shared = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await workflowBundleOption(),
     activities,
     identity,
-    shutdownGraceTime: options.shutdownGraceMs ?? 5_000,
+    maxCachedWorkflows: cacheSize(agents),
+    maxConcurrentActivityTaskExecutions: agents,
+    shutdownGraceTime,
+    ...heartbeats,
   });
   const local = await Worker.create({
     connection: options.connection,
@@ -74,8 +87,9 @@ export async function createBatonWorker(options: BatonWorkerOptions): Promise<Ba
     taskQueue: hostQueue,
     activities,
     identity,
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentAgents ?? 100,
-    shutdownGraceTime: options.shutdownGraceMs ?? 5_000,
+    maxConcurrentActivityTaskExecutions: agents,
+    shutdownGraceTime,
+    ...heartbeats,
   });
   return {
     hostQueue,

@@ -7,14 +7,15 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { BatonConfigSchema } from '../config/schema.js';
+import { batonConfigSchema } from '../config/schema.js';
+import { trackerProfiles } from '../adapters/trackers/index.js';
 
 /** Where the generated schema lives, relative to the repository root. */
 export const SCHEMA_PATH = join('spec', 'baton.schema.json');
 
 /** The schema document, as the committed file must contain it (two-space JSON, trailing newline). */
 export function generateSchemaText(): string {
-  const generated = z.toJSONSchema(BatonConfigSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
+  const generated = z.toJSONSchema(batonConfigSchema(trackerProfiles), { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
   const document = {
     $schema: generated.$schema,
     $id: 'urn:baton:spec:baton.schema.json',

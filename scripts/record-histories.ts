@@ -17,6 +17,8 @@
  * code changes on purpose (behind `patched()`), keep the files recorded before the change (rename
  * them, e.g. `issue-workflow.before-<change>.json`) and record fresh ones: the replay test replays
  * every `*.json` in the folder, and old histories must still replay through the patch.
+ * `test/histories/retired/` keeps histories of workflow types this code no longer runs (the 0.1 →
+ * 0.2 cut-over, see runtime/cut-over.ts); the replay test checks they are refused, not replayed.
  */
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -32,9 +34,10 @@ import { DefaultLogger, Runtime, type NativeConnection } from '@temporalio/worke
 import { approveUpdate, issueStatusQuery, issueWorkflowId, orchestratorWorkflowId, type IssueStatus } from '../core/protocol.js';
 import { batonSearchAttributes } from '../core/search-attributes.js';
 import { loadConfig } from '../config/index.js';
+import { trackerProfiles } from '../adapters/trackers/index.js';
 import { ensureOrchestrator } from '../cli/context.js';
 import { createBatonWorker } from '../runtime/worker.js';
-import { createLogger, silentLogger } from '../runtime/logger.js';
+import { createLogger, silentLogger } from '../base/logger.js';
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';
 import { resolveTemporalCli } from '../runtime/temporal-binary.js';
 import { deploymentConfig, loggingAgent, readIssueFile, waitFor, writeIssue } from '../test/helpers/deployment.js';
@@ -100,9 +103,9 @@ export async function runRecordingScenario(env: RecordingEnv, options: { identif
 
   const worker = await createBatonWorker({
     connection: env.nativeConnection,
-    client: env.client,
     namespace: env.namespace,
     taskQueue,
+    configPath,
     logger: silentLogger,
     host: 'recorder',
     progressIntervalMs: 200,
@@ -112,8 +115,8 @@ export async function runRecordingScenario(env: RecordingEnv, options: { identif
   const orchestrator = env.client.workflow.getHandle(orchestratorWorkflowId(name));
   const issue = env.client.workflow.getHandle(issueWorkflowId('local', identifier));
   try {
-    const { config } = await loadConfig(configPath);
-    await ensureOrchestrator(env.client, config, configPath);
+    const { config } = loadConfig(configPath, { trackerProfiles });
+    await ensureOrchestrator(env.client, config);
     await waitFor(
       `${identifier} gated at review`,
       async () => {

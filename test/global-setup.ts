@@ -9,9 +9,11 @@ import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
 import { batonSearchAttributes } from '../core/search-attributes.js';
-import { createLogger } from '../runtime/logger.js';
+import { createLogger } from '../base/logger.js';
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';
 import { resolveTemporalCli } from '../runtime/temporal-binary.js';
+import { checkLoginShell } from './support/login-shell.js';
+import { resolveTimeSkippingServer } from './support/time-skipping-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,16 +23,21 @@ declare module 'vitest' {
     temporalNamespace: string;
     /** Absolute path of the Temporal CLI binary. */
     temporalCliPath: string;
+    /** The time-skipping test server launcher (test/support/time-skipping-server.ts). */
+    timeSkippingServerPath: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const logger = createLogger({ name: 'test-setup', level: process.env.BATON_LOG_LEVEL ?? 'warn' });
+  checkLoginShell();
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   const external = process.env.TEMPORAL_SERVICE_ADDRESS;
   // Resolved even for an external server: the embedded-server tests run the CLI themselves.
   const cliPath = await resolveTemporalCli({ logger });
   project.provide('temporalCliPath', cliPath);
+  // Installed once here (from Maven Central on a fresh machine) so test files never race to do it.
+  project.provide('timeSkippingServerPath', await resolveTimeSkippingServer());
 
   if (external) {
     const connection = await Connection.connect({ address: external });

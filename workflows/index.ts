@@ -1,3 +1,6 @@
-/** The workflows a Baton worker runs; this module is what gets bundled for the workflow sandbox. */
-export { orchestratorWorkflow } from './orchestrator.js';
-export { issueWorkflow } from './issue.js';
+/**
+ * The workflows a Baton worker registers. Their exported names are the workflow types
+ * (`WorkflowType` in core/protocol.ts): `batonOrchestrator` and `batonIssue`.
+ */
+export { batonOrchestrator } from './orchestrator/index.js';
+export { batonIssue } from './issue/index.js';

@@ -8,9 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { AgentEventName, type AgentEvent, type TokenUsage } from '../../core/agent-events.js';
 import { BatonError, ErrorCategory, oneLine } from '../../core/errors.js';
-import { processAlive, runShell, type ShellResult } from '../../runtime/process.js';
-import type { AgentBackendImpl, AgentSession, SessionContext, TurnInput, TurnResult } from './types.js';
+import { processAlive } from '../../base/process.js';
+import { runShell, type ShellResult } from '../../base/shell.js';
+import type { AgentBackendImpl, AgentSession, BackendPreflightContext, SessionContext, TurnInput, TurnResult } from './types.js';
+import { failed, type PreflightFinding } from '../../core/preflight.js';
 import { SerialTurnSession } from './serial-session.js';
+import { commandPreflight } from './command-preflight.js';
 
 /** Longest `message` an output event carries. */
 const MAX_LINE_MESSAGE = 1_000;
@@ -266,4 +269,14 @@ export const commandBackend: AgentBackendImpl = {
     await assertDirectory(ctx.workspace);
     return new CommandSession(ctx, command);
   },
+  preflight: preflightCommand,
 };
+
+/** `baton doctor` and the stage preflight: see command-preflight.ts. */
+async function preflightCommand(ctx: BackendPreflightContext): Promise<PreflightFinding> {
+  const command = resolveAgentCommand(ctx);
+  if (!command?.trim()) {
+    return failed('command', `stage \`${ctx.stage.name}\` names no command`, 'set command.command, or stages[].agent.command for this stage');
+  }
+  return commandPreflight(command, ctx.cwd, ctx.env);
+}

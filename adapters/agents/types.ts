@@ -7,7 +7,8 @@ import type { AgentEvent, TokenUsage } from '../../core/agent-events.js';
 import type { ErrorCategory } from '../../core/errors.js';
 import type { BatonConfig, ResolvedStage } from '../../config/schema.js';
 import type { AgentToolResult, AgentToolSpec } from '../trackers/types.js';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../base/logger.js';
+import type { PreflightFinding } from '../../core/preflight.js';
 
 export interface AgentToolbox {
   specs: AgentToolSpec[];
@@ -64,7 +65,23 @@ export interface AgentSession {
   close(): Promise<void>;
 }
 
+/** What a backend's preflight may use: the stage it would serve, in a scratch directory. */
+export interface BackendPreflightContext {
+  config: BatonConfig;
+  stage: ResolvedStage;
+  /** An empty scratch directory to start the agent in (never an issue workspace). */
+  cwd: string;
+  /** The environment agents get (tracker secrets removed, `BATON_*` set for the stage). */
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+}
+
 export interface AgentBackendImpl {
   readonly kind: string;
   startSession(ctx: SessionContext): Promise<AgentSession>;
+  /**
+   * `baton doctor` / start-up check that a session could start: the binary or command resolves,
+   * the agent answers its handshake, its account/credentials and model endpoint are usable.
+   */
+  preflight?(ctx: BackendPreflightContext): Promise<PreflightFinding>;
 }

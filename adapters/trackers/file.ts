@@ -1,8 +1,9 @@
 /**
  * The `file` tracker, Baton's embedded default: a folder of Markdown issues, one `*.md` file each,
- * with YAML front matter (profile: spec/adapters/file.md). Every read is one directory scan; every
+ * with YAML front matter (profile: spec/adapters/file.md). Every read is one directory scan that
+ * stats each file and reads only those whose stamp changed since the last scan (file-cache.ts); every
  * write replaces the file atomically (temp file in the same folder, fsync, rename), so a reader sees
- * the old file or the new one, never a partial one.
+ * the old file or the new one, never a partial one, and drops the file's cache entry.
  */
 import * as nodeFs from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -12,8 +13,9 @@ import { z } from 'zod';
 import { BatonError, ErrorCategory } from '../../core/errors.js';
 import type { Issue } from '../../core/issue.js';
 import type { TrackerConfig } from '../../config/schema.js';
-import type { Logger } from '../../runtime/logger.js';
-import type { AgentToolResult, AgentToolSpec, PollResult, TrackerAdapter, TrackerContext } from './types.js';
+import type { Logger } from '../../base/logger.js';
+import { failed, passed, type PreflightFinding } from '../../core/preflight.js';
+import type { AgentToolResult, AgentToolSpec, IssueKey, PollResult, PullRequestLink, TrackerAdapter, TrackerContext, WriteBatch } from './types.js';
 import {
   buildSnapshot,
   editLabels,
@@ -23,6 +25,7 @@ import {
   type LocalSnapshot,
   type RawRecord,
 } from './local-tracker.js';
+import { ParsedFileCache, type FileStamp } from './file-cache.js';
 import {
   appendComment,
   descriptionOf,
@@ -40,6 +43,8 @@ export interface FileTrackerDeps {
   fs?: FileTrackerFs;
   /** Clock for `updated_at` and comment stamps. */
   now?: () => Date;
+  /** Parse cache (tests pass one to watch it); default: a fresh one per tracker. */
+  cache?: ParsedFileCache<RawRecord>;
 }
 
 /** Files read at once during a scan: enough to be quick, few enough to stay clear of EMFILE. */
@@ -78,6 +83,8 @@ interface IssueChange {
   removeLabels?: readonly string[];
   comment?: string;
   progress?: string;
+  /** The issue's pull request URL, kept in the front matter's `pull_request` key. */
+  pullRequest?: string;
 }
 
 function toolFailure(message: string, extra: Record<string, unknown> = {}): AgentToolResult {
@@ -102,6 +109,7 @@ export class FileTracker implements TrackerAdapter {
   private readonly logger: Logger;
   private readonly warned = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly cache: ParsedFileCache<RawRecord>;
 
   constructor(
     private readonly config: TrackerConfig,
@@ -119,6 +127,7 @@ export class FileTracker implements TrackerAdapter {
     this.dir = path.resolve(dir);
     this.fs = deps.fs ?? nodeFs;
     this.now = deps.now ?? (() => new Date());
+    this.cache = deps.cache ?? new ParsedFileCache<RawRecord>();
     this.logger = ctx.logger.child({ tracker: config.name, tracker_kind: 'file' });
   }
 
@@ -130,6 +139,16 @@ export class FileTracker implements TrackerAdapter {
   async fetchIssuesByIds(ids: readonly string[]): Promise<Issue[]> {
     if (ids.length === 0) return [];
     return selectByIds(await this.scan(), ids, this.config.name);
+  }
+
+  /** `baton doctor`: the folder reads, and how many issues sit in the active states. */
+  async preflight(activeStates: readonly string[]): Promise<PreflightFinding> {
+    try {
+      const issues = await this.fetchIssuesByStates(activeStates);
+      return passed(`folder ${this.dir} reads: ${issues.length} issue(s) in ${activeStates.join(', ') || 'no active state'}`, { dir: this.dir, issues: issues.length });
+    } catch (err) {
+      return failed('file tracker', err instanceof Error ? err.message : String(err), `create ${this.dir} (with one Markdown file per issue), or set tracker.provider.dir to that folder`, { dir: this.dir });
+    }
   }
 
   async poll(activeStates: readonly string[], inflightIds: readonly string[]): Promise<PollResult> {
@@ -151,6 +170,21 @@ export class FileTracker implements TrackerAdapter {
 
   async upsertProgressComment(issue: Issue, body: string): Promise<void> {
     await this.change(issue, { progress: body });
+  }
+
+  /** The pull request's URL as the front matter's `pull_request` line (a retry writes nothing). */
+  async linkPullRequest(issue: IssueKey, link: PullRequestLink): Promise<void> {
+    await this.change(issue, { pullRequest: link.url });
+  }
+
+  /** A stage's writes as one atomic rewrite of the issue's file (one fsync, not one per write). */
+  async writeBatch(issue: Issue, batch: WriteBatch): Promise<void> {
+    await this.change(issue, {
+      ...(batch.moveTo ? { state: batch.moveTo } : {}),
+      addLabels: batch.addLabels,
+      removeLabels: batch.removeLabels,
+      ...(batch.progress !== undefined ? { progress: batch.progress } : {}),
+    });
   }
 
   agentTools(): AgentToolSpec[] {
@@ -208,16 +242,37 @@ export class FileTracker implements TrackerAdapter {
     }
     const records: RawRecord[] = [];
     for (let i = 0; i < names.length; i += READ_BATCH) {
-      const batch = await Promise.all(names.slice(i, i + READ_BATCH).map((name) => this.readRecord(name)));
+      const batch = await Promise.all(names.slice(i, i + READ_BATCH).map((name) => this.cachedRecord(name)));
       for (const record of batch) if (record) records.push(record);
     }
+    this.cache.retain(new Set(names));
     const snapshot = buildSnapshot(records, this.config.terminal_states, (issue) => String(issue.native_ref?.path));
     for (const m of snapshot.malformed) this.warnOnce(m.source, m.reason);
     return snapshot;
   }
 
+  /** The file's record from the cache when its stamp is unchanged, else read and (maybe) cached. */
+  private async cachedRecord(name: string): Promise<RawRecord | null> {
+    let stamp: FileStamp;
+    try {
+      const st = await this.fs.stat(path.join(this.dir, name));
+      stamp = { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, ino: st.ino };
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return null;
+      return this.readRecord(name);
+    }
+    const hit = this.cache.get(name, stamp);
+    if (hit) return hit;
+    // Stamped before reading: a write racing this read leaves a newer stamp, so the next scan re-reads.
+    const readAt = Date.now();
+    const record = await this.readRecord(name);
+    // A failed read (EACCES, EIO, EMFILE) may heal without the file changing: never cached.
+    if (record && !record.unreadable) this.cache.set(name, stamp, record, readAt);
+    return record;
+  }
+
   /** null when the file vanished between listing and reading (renamed or deleted: not an issue now). */
-  private async readRecord(name: string): Promise<RawRecord | null> {
+  private async readRecord(name: string): Promise<(RawRecord & { unreadable?: true }) | null> {
     const file = path.join(this.dir, name);
     const base = {
       source: file,
@@ -230,7 +285,7 @@ export class FileTracker implements TrackerAdapter {
       text = await this.fs.readFile(file, 'utf8');
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return null;
-      return { ...base, fields: null, error: `it cannot be read (${errnoCode(err) ?? String(err)})` };
+      return { ...base, fields: null, error: `it cannot be read (${errnoCode(err) ?? String(err)})`, unreadable: true };
     }
     const parsed = parseMarkdownIssue(text);
     if (!parsed.ok) return { ...base, fields: null, error: parsed.error };
@@ -248,7 +303,7 @@ export class FileTracker implements TrackerAdapter {
   // ------------------------------------------------------------------ writes
 
   /** The file that holds `issue` now: its recorded path when it still holds that id, else a scan. */
-  private async locate(issue: Issue): Promise<string> {
+  private async locate(issue: IssueKey): Promise<string> {
     const recorded = issue.native_ref?.path;
     if (typeof recorded === 'string' && path.dirname(path.resolve(recorded)) === this.dir && recorded.endsWith('.md')) {
       const record = await this.readRecord(path.basename(recorded));
@@ -280,7 +335,7 @@ export class FileTracker implements TrackerAdapter {
   }
 
   /** Read, edit and atomically replace the issue's file; one edit per file at a time. */
-  private async change(issue: Issue, change: IssueChange): Promise<void> {
+  private async change(issue: IssueKey, change: IssueChange): Promise<void> {
     const file = await this.locate(issue);
     await this.serialized(file, async () => {
       let text: string;
@@ -317,6 +372,8 @@ export class FileTracker implements TrackerAdapter {
         touched = true;
       }
       if (touched) doc.set('updated_at', stamp);
+      // A link is not an edit of the issue: it leaves updated_at alone.
+      if (change.pullRequest && doc.get('pull_request') !== change.pullRequest) doc.set('pull_request', change.pullRequest);
       if (change.comment) body = appendComment(body, change.comment, stamp);
       if (change.progress !== undefined) body = setProgressSection(body, change.progress);
       const next = renderMarkdownIssue(doc, body);
@@ -350,6 +407,7 @@ export class FileTracker implements TrackerAdapter {
         await handle.close();
       }
       await this.fs.rename(tmp, file);
+      this.cache.forget(path.basename(file));
     } catch (err) {
       await this.fs.rm(tmp, { force: true }).catch(() => undefined);
       throw new BatonError(

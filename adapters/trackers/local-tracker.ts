@@ -5,15 +5,8 @@
  * id reads (SPEC §11.1). Pure: the adapters do the I/O.
  */
 import { BatonError, ErrorCategory } from '../../core/errors.js';
-import {
-  IssueSchema,
-  normalizeLabels,
-  normalizePriority,
-  normalizeState,
-  normalizeTimestamp,
-  type BlockerRef,
-  type Issue,
-} from '../../core/issue.js';
+import { normalizeLabels, normalizePriority, normalizeState, normalizeTimestamp, type BlockerRef, type Issue } from '../../core/issue.js';
+import { IssueSchema } from '../../core/issue-schema.js';
 import type { PollResult } from './types.js';
 
 /** One provider record as an adapter read it, before normalization. */

@@ -7,7 +7,7 @@
 import { BatonError, ErrorCategory } from '../../core/errors.js';
 import type { BlockerRef, Issue } from '../../core/issue.js';
 import type { TrackerConfig } from '../../config/schema.js';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../base/logger.js';
 import type { AgentToolResult, AgentToolSpec, PollResult, TrackerAdapter, TrackerContext } from './types.js';
 import {
   buildSnapshot,

@@ -3,9 +3,10 @@
  * stages need). Adapters own every provider detail: transport, pagination, rate limits, state
  * spelling, comment format. Errors are BatonError with a tracker_* category (SPEC §11.4).
  */
-import type { Issue } from '../../core/issue.js';
+import type { Issue, IssueKey } from '../../core/issue.js';
 import type { TrackerConfig } from '../../config/schema.js';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../base/logger.js';
+import type { PreflightFinding } from '../../core/preflight.js';
 
 /** A tool the agent may call; executed host-side with the adapter's credential. */
 export interface AgentToolSpec {
@@ -27,7 +28,28 @@ export interface PollResult {
   candidates: Issue[];
   /** Fresh snapshots of the in-flight ids that are not among the candidates; missing ids are gone. */
   inflight: Issue[];
+  /** Provider requests this poll made, when the adapter counts them (metrics). */
+  requests?: number;
+  /** The provider's remaining rate-limit budget after the poll, when it says (metrics). */
+  rateLimitRemaining?: number | null;
 }
+
+export interface WriteBatch {
+  readonly removeLabels: readonly string[];
+  readonly addLabels: readonly string[];
+  /** The progress comment's new body; undefined leaves it alone. */
+  readonly progress?: string;
+  readonly moveTo?: string;
+}
+
+/** A pull request as a tracker issue links it (Linear attachment, Jira remote link, file front matter). */
+export interface PullRequestLink {
+  readonly url: string;
+  /** `acme/app#12`. */
+  readonly title: string;
+}
+
+export type { IssueKey };
 
 export interface TrackerAdapter {
   readonly kind: string;
@@ -47,6 +69,19 @@ export interface TrackerAdapter {
   removeLabels(issue: Issue, labels: readonly string[]): Promise<void>;
   /** Create or replace the one progress comment Baton owns on this issue. */
   upsertProgressComment(issue: Issue, body: string): Promise<void>;
+  /**
+   * Optional: a stage's writes in one provider operation where the provider allows it (the file
+   * tracker rewrites the file once instead of once per write). Same meaning and order as the
+   * single writes: labels, the progress comment, then the state move.
+   */
+  writeBatch?(issue: Issue, batch: WriteBatch): Promise<void>;
+
+  /**
+   * Optional: link the issue's pull request from the tracker issue, idempotently (linking the same
+   * URL again changes nothing). Trackers without it rely on the pull request's body, which names
+   * the issue, and on the progress comment's `pr_opened` line.
+   */
+  linkPullRequest?(issue: IssueKey, link: PullRequestLink): Promise<void>;
 
   /** Tools offered to agents working on issues of this tracker. */
   agentTools(): AgentToolSpec[];
@@ -54,6 +89,12 @@ export interface TrackerAdapter {
   executeAgentTool(name: string, args: unknown, issue: Issue): Promise<AgentToolResult>;
   /** Environment variable names that hold this adapter's secrets; stripped from agent processes. */
   secretEnvNames(): string[];
+  /**
+   * `baton doctor` / start-up check: the credential is accepted and one real read succeeds; say
+   * what the adapter knows besides (token scopes, rate-limit headroom). Optional: without it the
+   * check is one `fetchIssuesByStates` of the first active state.
+   */
+  preflight?(activeStates: readonly string[]): Promise<PreflightFinding>;
   /** Release sockets, timers and watchers. */
   close?(): Promise<void>;
 }

@@ -1,16 +1,14 @@
 /** `baton approve|reject|retry|cancel <identifier>`: operator actions on one issue. */
 import type { Command } from 'commander';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { approveUpdate, cancelUpdate, issueWorkflowId, rejectUpdate, retryUpdate } from '../../core/protocol.js';
-import { BatonError, ErrorCategory } from '../../core/errors.js';
-import { connectClient, loadCliConfig } from '../context.js';
 import { runCommand } from '../runner.js';
 
+// The Temporal client and the config loader are imported when an action runs: `baton --help` and
+// `baton status` stay quick.
 const actions = {
-  approve: { update: approveUpdate, help: 'approve the gate (or the agent request) the issue waits at' },
-  reject: { update: rejectUpdate, help: 'reject at the gate: the issue goes back to the gate’s on_reject stage' },
-  retry: { update: retryUpdate, help: 'retry a stopped or backing-off issue now' },
-  cancel: { update: cancelUpdate, help: 'stop the running agent and hold the issue for an operator' },
+  approve: { update: 'approveUpdate', help: 'approve the gate (or the agent request) the issue waits at' },
+  reject: { update: 'rejectUpdate', help: 'reject at the gate: the issue goes back to the gate’s on_reject stage' },
+  retry: { update: 'retryUpdate', help: 'retry a stopped or backing-off issue now' },
+  cancel: { update: 'cancelUpdate', help: 'stop the running agent and hold the issue for an operator' },
 } as const;
 
 export function registerOperatorCommands(program: Command): void {
@@ -24,6 +22,13 @@ export function registerOperatorCommands(program: Command): void {
       .option('-r, --reason <text>', 'why (recorded in the issue history)')
       .action(
         runCommand(async (identifier: string, opts: { config?: string; tracker?: string; reason?: string }) => {
+          const [{ WorkflowNotFoundError, WorkflowUpdateFailedError }, protocol, { BatonError, ErrorCategory }, { connectClient, loadCliConfig }] = await Promise.all([
+            import('@temporalio/client'),
+            import('../../core/protocol.js'),
+            import('../../core/errors.js'),
+            import('../context.js'),
+          ]);
+          const { issueWorkflowId } = protocol;
           const { config } = await loadCliConfig(opts.config);
           const tracker = opts.tracker ?? (config.trackers.length === 1 ? config.trackers[0]!.name : undefined);
           if (!tracker) {
@@ -32,7 +37,7 @@ export function registerOperatorCommands(program: Command): void {
           const { client, connection } = await connectClient(config);
           try {
             const handle = client.workflow.getHandle(issueWorkflowId(tracker, identifier));
-            const message = await handle.executeUpdate(action.update, { args: [{ reason: opts.reason, by: process.env.USER }] });
+            const message = await handle.executeUpdate(protocol[action.update], { args: [{ reason: opts.reason, by: process.env.USER }] });
             process.stdout.write(`${message}\n`);
           } catch (err) {
             if (err instanceof WorkflowNotFoundError) {

@@ -1,7 +1,5 @@
 /** `baton refresh [config]`: poll the trackers now instead of at the next interval. */
 import type { Command } from 'commander';
-import { orchestratorWorkflowId, refreshSignal } from '../../core/protocol.js';
-import { connectClient, loadCliConfig } from '../context.js';
 import { runCommand } from '../runner.js';
 
 export function registerRefresh(program: Command): void {
@@ -11,6 +9,8 @@ export function registerRefresh(program: Command): void {
     .argument('[config]', 'baton.yaml or WORKFLOW.md (default: ./baton.yaml, else ./WORKFLOW.md)')
     .action(
       runCommand(async (file: string | undefined) => {
+        // Loaded on use, so other commands and `--help` stay quick.
+        const [{ orchestratorWorkflowId, refreshSignal }, { connectClient, loadCliConfig }] = await Promise.all([import('../../core/protocol.js'), import('../context.js')]);
         const { config } = await loadCliConfig(file);
         const { client, connection } = await connectClient(config);
         try {

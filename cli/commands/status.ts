@@ -1,85 +1,98 @@
-/** `baton status [config]`: one row per issue in flight: identifier, stage, state, attempt, age, last event. */
+/**
+ * `baton status [config]`: asks the running orchestrator (and the issues it has in flight) what
+ * every issue is doing and why — stage, state, status, attempt, runtime, tokens, session, last
+ * error and when a retry is due. It reads only `name` and `temporal` from the config, leniently,
+ * so it answers while the YAML is broken (and shows the orchestrator's config error on top).
+ * `--json` prints `GET /api/v1/state`'s shape; `--watch` redraws in place like `top`.
+ *
+ * Everything heavy (the Temporal client, the mapping) is imported when the command runs, so the
+ * other commands and `--help` stay quick.
+ */
+import path from 'node:path';
 import type { Command } from 'commander';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { issueStatusQuery, orchestratorStatusQuery, orchestratorWorkflowId, type IssueStatus } from '../../core/protocol.js';
-import { connectClient, loadCliConfig } from '../context.js';
-import { runCommand } from '../runner.js';
-import { BatonError, ErrorCategory } from '../../core/errors.js';
+import { runCommand, ExitError } from '../runner.js';
+
+interface StatusOptions {
+  json?: boolean;
+  watch?: boolean;
+  interval?: number;
+}
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('show every issue Baton is working on')
-    .argument('[config]', 'baton.yaml or WORKFLOW.md (default: ./baton.yaml, else ./WORKFLOW.md)')
-    .option('--json', 'print the orchestrator and issue statuses as JSON')
-    .action(
-      runCommand(async (file: string | undefined, opts: { json?: boolean }) => {
-        const { config } = await loadCliConfig(file);
-        const { client, connection } = await connectClient(config);
-        try {
-          const handle = client.workflow.getHandle(orchestratorWorkflowId(config.name));
-          const orchestrator = await handle.query(orchestratorStatusQuery).catch((err: unknown) => {
-            if (err instanceof WorkflowNotFoundError) {
-              throw new BatonError(ErrorCategory.usage, `deployment \`${config.name}\` is not running; start it with \`baton start\` or \`baton worker\``);
-            }
-            throw err;
-          });
-          const issues: IssueStatus[] = [];
-          for (const entry of Object.values(orchestrator.inflight)) {
-            const status = await client.workflow.getHandle(entry.workflowId).query(issueStatusQuery).catch(() => undefined);
-            if (status) issues.push(status);
-          }
-          if (opts.json) {
-            process.stdout.write(`${JSON.stringify({ orchestrator, issues }, null, 2)}\n`);
-            return;
-          }
-          const holders = Object.keys(orchestrator.holders).length;
-          process.stdout.write(
-            `Deployment ${config.name}: ${issues.length} issue(s) in flight, ${holders}/${orchestrator.view?.maxConcurrentAgents ?? '?'} agents running, ` +
-              `last poll ${orchestrator.lastPollAt ?? 'never'}${orchestrator.lastPollOk ? '' : ' (with errors)'}\n`,
-          );
-          if (orchestrator.configError) process.stdout.write(`Config error (last good config kept): ${orchestrator.configError}\n`);
-          for (const [tracker, err] of Object.entries(orchestrator.lastPollErrors)) process.stdout.write(`Tracker ${tracker}: ${err}\n`);
-          if (issues.length === 0) {
-            process.stdout.write('No issues in flight.\n');
-            return;
-          }
-          process.stdout.write(`${formatStatusTable(issues, new Date())}\n`);
-        } finally {
-          await connection.close();
-        }
-      }),
-    );
+    .description('show every issue Baton is working on: stage, status, last error, retry due time, runtime, tokens')
+    .argument('[config]', 'baton.yaml or WORKFLOW.md (default: ./baton.yaml, else ./WORKFLOW.md); only `name` and `temporal` are read')
+    .option('--json', 'print the state as JSON, in the shape of GET /api/v1/state')
+    .option('-w, --watch', 'redraw a live table in place until Ctrl-C')
+    .option('--interval <ms>', 'with --watch: milliseconds between redraws (default 1000)', (v) => Number.parseInt(v, 10))
+    .action(runCommand((file: string | undefined, opts: StatusOptions) => status(file, opts)));
 }
 
-/** A plain-text table; columns sized to their content. */
-export function formatStatusTable(issues: IssueStatus[], now: Date): string {
-  const rows = [
-    ['IDENTIFIER', 'STAGE', 'STATE', 'STATUS', 'ATTEMPT', 'AGE', 'LAST EVENT'],
-    ...issues.map((s) => [
-      s.identifier,
-      s.stage ?? '-',
-      s.state,
-      s.status,
-      String(s.attempt),
-      age(now.getTime() - Date.parse(s.startedAt)),
-      lastEvent(s),
-    ]),
-  ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+async function status(file: string | undefined, opts: StatusOptions): Promise<void> {
+  const [{ locateDeployment }, { Client }, { connectTemporalClient, resolveTemporalEndpoint }, state, view] = await Promise.all([
+    import('../deployment-locator.js'),
+    import('@temporalio/client'),
+    import('../../runtime/temporal-connection.js'),
+    import('../../server/state.js'),
+    import('../status-view.js'),
+  ]);
+  const where = await locateDeployment(file);
+  // The same connection as every process makes (TLS, API key, errors that name the failed step).
+  const endpoint = await resolveTemporalEndpoint({ ...where.temporal, namespace: where.namespace }, { address: where.address, baseDir: path.dirname(where.configPath) });
+  const connection = await connectTemporalClient(endpoint);
+  const client = new Client({ connection, namespace: where.namespace });
+  const context = (now: Date) => ({
+    deployment: where.name,
+    namespace: where.namespace,
+    temporalUiUrl: where.uiUrl,
+    trackerUrl: (issue: { url: string | null }) => issue.url,
+    now,
+  });
+  const render = async (): Promise<{ text: string; json: unknown; ok: boolean }> => {
+    const snapshot = await state.readDeploymentSnapshot(client, where.name, { timeoutMs: 5_000 });
+    if (!snapshot.ok) {
+      const body = { generated_at: snapshot.at.toISOString(), error: { code: snapshot.code, message: snapshot.message } };
+      return { text: `Baton cannot read deployment \`${where.name}\`: ${snapshot.message}`, json: body, ok: false };
+    }
+    const now = new Date();
+    const body = state.toStateResponse(snapshot, context(now));
+    const notes = where.notes.map((n) => `note: ${n}`).join('\n');
+    return { text: `${notes ? `${notes}\n` : ''}${view.formatState(body, now, process.stdout.columns || 140)}`, json: body, ok: true };
+  };
+  try {
+    if (opts.watch) return await watch(render, opts.interval ?? 1_000);
+    const out = await render();
+    process.stdout.write(opts.json ? `${JSON.stringify(out.json, null, 2)}\n` : `${out.text}\n`);
+    if (!out.ok) throw new ExitError(1);
+  } finally {
+    await connection.close();
+  }
 }
 
-function lastEvent(s: IssueStatus): string {
-  if (s.reason && (s.status === 'gated' || s.status === 'stopped' || s.status === 'retrying')) return s.reason.slice(0, 80);
-  if (!s.lastEvent) return '-';
-  const text = `${s.lastEvent.event}${s.lastEvent.message ? `: ${s.lastEvent.message}` : ''}`;
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-}
-
-function age(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
-  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+/** Redraw on the terminal's alternate screen (like `top`) until Ctrl-C; the screen is restored on exit. */
+async function watch(render: () => Promise<{ text: string }>, intervalMs: number): Promise<void> {
+  const tty = process.stdout.isTTY;
+  const enter = tty ? '\x1b[?1049h\x1b[?25l' : '';
+  const leave = tty ? '\x1b[?25h\x1b[?1049l' : '';
+  process.stdout.write(enter);
+  let stopped = false;
+  const stop = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      stopped = true;
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  try {
+    while (!stopped) {
+      const { text } = await render().catch((err: unknown) => ({ text: `status failed: ${err instanceof Error ? err.message : String(err)}` }));
+      const stamp = `baton status --watch · every ${intervalMs} ms · ${new Date().toISOString().slice(11, 19)}Z · Ctrl-C to quit`;
+      process.stdout.write(`${tty ? '\x1b[H\x1b[2J' : '\n'}${stamp}\n\n${text}\n`);
+      await Promise.race([stop, new Promise((r) => setTimeout(r, intervalMs))]);
+    }
+  } finally {
+    process.stdout.write(leave);
+  }
 }

@@ -5,16 +5,7 @@
  */
 import { relative, isAbsolute } from 'node:path';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
-import {
-  ConfigError,
-  configHash,
-  findDefaultConfigPath,
-  formatDiagnostic,
-  loadConfig,
-  maskSecrets,
-  type Diagnostic,
-} from '../../config/index.js';
+import type { Diagnostic } from '../../config/index.js';
 import { ExitError, runCommand } from '../runner.js';
 
 interface ValidateOptions {
@@ -28,17 +19,22 @@ function shortPath(file: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
-function printDiagnostics(diagnostics: readonly Diagnostic[]): void {
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic({ ...d, file: shortPath(d.file) })}\n`);
-}
-
-function validate(file: string | undefined, opts: ValidateOptions): void {
+async function validate(file: string | undefined, opts: ValidateOptions): Promise<void> {
+  // Loaded on use (zod, yaml, liquid), so other commands and `--help` stay quick.
+  const [{ ConfigError, configHash, findDefaultConfigPath, formatDiagnostic, loadConfig, maskSecrets }, { stringify }, { trackerProfiles }] = await Promise.all([
+    import('../../config/index.js'),
+    import('yaml'),
+    import('../../adapters/trackers/index.js'),
+  ]);
+  const printDiagnostics = (diagnostics: readonly Diagnostic[]) => {
+    for (const d of diagnostics) process.stderr.write(`${formatDiagnostic({ ...d, file: shortPath(d.file) })}\n`);
+  };
   let path = '';
   try {
     path = findDefaultConfigPath(process.cwd(), file);
-    const { config, warnings } = loadConfig(path);
+    const { config, warnings } = loadConfig(path, { trackerProfiles });
     const failed = Boolean(opts.strict) && warnings.length > 0;
-    const masked = maskSecrets(config);
+    const masked = maskSecrets(config, trackerProfiles);
     if (opts.json) {
       const out = { ok: !failed, file: path, hash: configHash(config), config: masked, errors: [], warnings };
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -3,10 +3,11 @@
  * delivery (for de-duplication), and what it says about the issue (a hint for the refresh).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { verifyHubSignature, verifyLinearDelivery } from './signatures.js';
+import { pullRequestKeys } from '../../core/pull-request.js';
+import { bodyDigest, verifyAsanaSignature, verifyHubSignature, verifyLinearDelivery, verifyToken } from './signatures.js';
 
 /** Providers that can post webhooks to Baton, by path segment (`/webhooks/<provider>`). */
-export const WebhookProvider = { linear: 'linear', github: 'github', jira: 'jira' } as const;
+export const WebhookProvider = { linear: 'linear', github: 'github', jira: 'jira', gitlab: 'gitlab', asana: 'asana' } as const;
 export type WebhookProvider = (typeof WebhookProvider)[keyof typeof WebhookProvider];
 
 export function isWebhookProvider(value: string): value is WebhookProvider {
@@ -22,13 +23,20 @@ export interface RefreshHint {
   event: string | null;
   /**
    * The issue the delivery is about, when it names one. `id` follows the adapters' dispatch ids:
-   * Linear's issue id, GitHub's `owner/repo#number`, Jira's issue id; `identifier` is the human key.
+   * Linear's issue id, GitHub's `owner/repo#number`, Jira's issue id, GitLab's iid, Asana's task
+   * gid; `identifier` is the human key.
    */
   issue: { id: string | null; identifier: string | null } | null;
+  /**
+   * The pull requests a code host event is about, as BatonPR keys (`owner/name#n`, `owner/name@branch`):
+   * check runs and suites, commit statuses, pull requests and their reviews. Empty for anything else.
+   */
+  pullRequests?: string[];
 }
 
 export type Verification =
-  | { ok: true; deliveryId: string; event: string | null; issue: RefreshHint['issue'] }
+  /** `quiet`: verified but says nothing changed (a heartbeat): answer 200 with this text, no refresh. */
+  | { ok: true; deliveryId: string; event: string | null; issue: RefreshHint['issue']; quiet?: string; pullRequests?: string[] }
   | { ok: false; status: 400 | 401; reason: string };
 
 type Json = Record<string, unknown>;
@@ -102,12 +110,51 @@ function verifyGithub(headers: IncomingHttpHeaders, raw: Buffer, secret: string)
   const action = str(payload.action);
   const repo = str(obj(payload.repository)?.full_name);
   const number = str(obj(payload.issue)?.number);
+  const pullRequests = repo && name ? githubPullRequestKeys(name, repo, payload) : [];
   return {
     ok: true,
     deliveryId,
     event: name ? `${name}${action ? `.${action}` : ''}` : null,
     issue: repo && number ? { id: `${repo}#${number}`, identifier: null } : null,
+    ...(pullRequests.length ? { pullRequests } : {}),
   };
+}
+
+/**
+ * The pull requests and branches a GitHub event names, as BatonPR keys: `pull_request`,
+ * `pull_request_review`, `pull_request_review_comment`, `check_run`, `check_suite` and `status`
+ * change what a PR wait decides on; any other event names none.
+ */
+export function githubPullRequestKeys(event: string, repo: string, payload: Json): string[] {
+  const keys = new Set<string>();
+  const add = (number: unknown, head: unknown) => pullRequestKeys(repo, { number: typeof number === 'number' ? number : null, head: str(head) }).forEach((k) => keys.add(k));
+  const pullsOf = (holder: Json | null) => (Array.isArray(holder?.pull_requests) ? holder.pull_requests.map(obj) : []);
+  switch (event) {
+    case 'pull_request':
+    case 'pull_request_review':
+    case 'pull_request_review_comment': {
+      const pr = obj(payload.pull_request);
+      add(pr?.number, obj(pr?.head)?.ref);
+      break;
+    }
+    case 'check_run': {
+      const run = obj(payload.check_run);
+      const suite = obj(run?.check_suite);
+      add(null, suite?.head_branch);
+      for (const pr of pullsOf(run)) add(pr?.number, obj(pr?.head)?.ref);
+      break;
+    }
+    case 'check_suite': {
+      const suite = obj(payload.check_suite);
+      add(null, suite?.head_branch);
+      for (const pr of pullsOf(suite)) add(pr?.number, obj(pr?.head)?.ref);
+      break;
+    }
+    case 'status':
+      for (const branch of Array.isArray(payload.branches) ? payload.branches.map(obj) : []) add(null, branch?.name);
+      break;
+  }
+  return [...keys];
 }
 
 function verifyJira(headers: IncomingHttpHeaders, raw: Buffer, secret: string): Verification {
@@ -121,6 +168,52 @@ function verifyJira(headers: IncomingHttpHeaders, raw: Buffer, secret: string): 
     deliveryId: checked.deliveryId,
     event: str(checked.payload.webhookEvent),
     issue: id || key ? { id, identifier: key } : null,
+  };
+}
+
+/**
+ * GitLab: the secret token in `X-Gitlab-Token` (GitLab does not sign the body). The delivery id is
+ * `Idempotency-Key` (GitLab 17.4+, kept across retries), else `X-Gitlab-Event-UUID`, else the
+ * body's digest. Issue and note hooks name the issue's iid, Baton's GitLab issue id.
+ */
+function verifyGitlab(headers: IncomingHttpHeaders, raw: Buffer, secret: string): Verification {
+  if (!verifyToken(secret, header(headers, 'x-gitlab-token'))) return { ok: false, status: 401, reason: 'missing or wrong X-Gitlab-Token' };
+  const payload = parseJson(raw);
+  if (!payload) return { ok: false, status: 400, reason: 'body is not a JSON object' };
+  const kind = str(payload.object_kind);
+  const attributes = obj(payload.object_attributes);
+  const iid = kind === 'issue' || kind === 'work_item' ? str(attributes?.iid) : str(obj(payload.issue)?.iid);
+  const action = str(attributes?.action);
+  return {
+    ok: true,
+    deliveryId: header(headers, 'idempotency-key') ?? header(headers, 'x-gitlab-event-uuid') ?? bodyDigest(raw),
+    event: header(headers, 'x-gitlab-event') ?? (kind ? `${kind}${action ? `.${action}` : ''}` : null),
+    issue: iid ? { id: iid, identifier: `GL-${iid}` } : null,
+  };
+}
+
+/**
+ * Asana: hex HMAC-SHA256 of the body in `X-Hook-Signature`, keyed by the webhook's secret (the
+ * `X-Hook-Secret` of its handshake, which the handler answers separately). Asana sends no
+ * delivery id and retries with the same body, so the body's digest is the id. An empty `events`
+ * list is Asana's heartbeat.
+ */
+function verifyAsana(headers: IncomingHttpHeaders, raw: Buffer, secret: string): Verification {
+  if (!verifyAsanaSignature(secret, raw, header(headers, 'x-hook-signature'))) return { ok: false, status: 401, reason: 'missing or bad X-Hook-Signature' };
+  const payload = parseJson(raw);
+  const events = payload && Array.isArray(payload.events) ? payload.events : null;
+  if (!events) return { ok: false, status: 400, reason: 'body is not an object with an events list' };
+  const task = events.map(obj).find((e) => str(obj(e?.resource)?.resource_type) === 'task' || str(obj(e?.parent)?.resource_type) === 'task');
+  const resource = obj(task?.resource);
+  const taskRef = str(resource?.resource_type) === 'task' ? resource : obj(task?.parent);
+  const gid = str(taskRef?.gid);
+  const first = obj(events[0]);
+  return {
+    ok: true,
+    deliveryId: bodyDigest(raw),
+    event: first ? `${str(obj(first.resource)?.resource_type) ?? 'resource'}.${str(first.action) ?? 'changed'}` : 'heartbeat',
+    issue: gid ? { id: gid, identifier: `ASANA-${gid}` } : null,
+    ...(events.length === 0 ? { quiet: 'heartbeat' } : {}),
   };
 }
 
@@ -138,5 +231,9 @@ export function verifyDelivery(
       return verifyGithub(headers, raw, secret);
     case WebhookProvider.jira:
       return verifyJira(headers, raw, secret);
+    case WebhookProvider.gitlab:
+      return verifyGitlab(headers, raw, secret);
+    case WebhookProvider.asana:
+      return verifyAsana(headers, raw, secret);
   }
 }

@@ -14,8 +14,9 @@ import { commandBackend, lineToEvent } from '../../adapters/agents/command.js';
 import { createAgentBackend } from '../../adapters/agents/index.js';
 import { createFileTracker } from '../../adapters/trackers/file.js';
 import type { AgentSession, SessionContext } from '../../adapters/agents/types.js';
-import { processAlive } from '../../runtime/process.js';
-import { silentLogger } from '../../runtime/logger.js';
+import { processAlive } from '../../base/process.js';
+import { silentLogger } from '../../base/logger.js';
+import { pollUntil, scaled } from '../helpers/time.js';
 
 let root: string;
 let workspace: string;
@@ -44,13 +45,13 @@ function context(o: Options): SessionContext {
     policy: {
       backend: 'command',
       max_turns: 3,
-      turn_timeout_ms: o.turnTimeoutMs ?? 30_000,
+      turn_timeout_ms: o.turnTimeoutMs ?? scaled(30_000),
       stall_timeout_ms: o.stallTimeoutMs ?? 0,
       ...(o.command ? { command: o.command } : {}),
     },
   };
   // The backend reads only `command` from the whole config.
-  const config = { command: { command: o.configCommand, turn_timeout_ms: 30_000, stall_timeout_ms: 0 } } as unknown as BatonConfig;
+  const config = { command: { command: o.configCommand, turn_timeout_ms: scaled(30_000), stall_timeout_ms: 0 } } as unknown as BatonConfig;
   return {
     workspace: o.workspace ?? workspace,
     issue: {} as SessionContext['issue'],
@@ -79,11 +80,7 @@ const outputs = () => events.filter((e) => e.event === 'output').map((e) => e.me
 
 /** Bounded wait for something another process does; never a timing assertion. */
 async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`still not true after 5 s: ${what}`);
+  if (!(await pollUntil(check, 5_000, 25))) throw new Error(`still not true after ${scaled(5_000)} ms: ${what}`);
 }
 
 beforeEach(() => {

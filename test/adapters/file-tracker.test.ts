@@ -16,11 +16,11 @@ import type { TrackerConfig } from '../../config/schema.js';
 import { createFileTracker, type FileTracker, type FileTrackerFs } from '../../adapters/trackers/file.js';
 import { createTracker } from '../../adapters/trackers/index.js';
 import { parseMarkdownIssue, setProgressSection, PROGRESS_START } from '../../adapters/trackers/markdown-issue.js';
-import { silentLogger } from '../../runtime/logger.js';
+import { silentLogger } from '../../base/logger.js';
 
 let dir: string;
 let warnings: string[];
-let counts: { readdir: number; readFile: number };
+let counts: { readdir: number; readFile: number; rename: number };
 const NOW = new Date('2030-01-02T03:04:05.000Z');
 
 function config(extra: Partial<TrackerConfig> = {}): TrackerConfig {
@@ -48,6 +48,10 @@ function countingFs(): FileTrackerFs {
       counts.readFile += 1;
       return nodeFs.readFile(...args);
     }) as typeof nodeFs.readFile,
+    rename: ((...args: Parameters<typeof nodeFs.rename>) => {
+      counts.rename += 1;
+      return nodeFs.rename(...args);
+    }) as typeof nodeFs.rename,
   };
 }
 
@@ -63,11 +67,11 @@ async function write(name: string, text: string): Promise<string> {
 }
 
 const read = (name: string) => nodeFs.readFile(path.join(dir, name), 'utf8');
-
+  counts = { readdir: 0, readFile: 0, rename: 0 };
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'baton-file-tracker-'));
   warnings = [];
-  counts = { readdir: 0, readFile: 0 };
+  counts = { readdir: 0, readFile: 0, rename: 0 };
 });
 
 afterEach(() => {
@@ -135,9 +139,9 @@ Steps to reproduce.
     expect(await t.fetchIssuesByStates([])).toEqual([]);
     expect(await t.fetchIssuesByIds([])).toEqual([]);
     expect(await t.poll([], [])).toEqual({ candidates: [], inflight: [] });
-    expect(counts).toEqual({ readdir: 0, readFile: 0 });
+    expect(counts).toMatchObject({ readdir: 0, readFile: 0 });
     await t.fetchIssuesByIds(['A-1']);
-    expect(counts).toEqual({ readdir: 1, readFile: 1 });
+    expect(counts).toMatchObject({ readdir: 1, readFile: 1 });
   });
 
   it('fetchIssuesByIds omits ids that are gone and returns each issue once', async () => {
@@ -160,8 +164,9 @@ Steps to reproduce.
 
   it('fails with tracker_request when the folder is missing', async () => {
     const t = tracker({ provider: { dir: path.join(dir, 'nope') } });
-    for (const call of [t.fetchIssuesByStates(['Todo']), t.fetchIssuesByIds(['A-1']), t.poll(['Todo'], [])]) {
-      await expect(call).rejects.toMatchObject({
+    // Thunks: a call made before the previous one is awaited would reject unobserved meanwhile.
+    for (const call of [() => t.fetchIssuesByStates(['Todo']), () => t.fetchIssuesByIds(['A-1']), () => t.poll(['Todo'], [])]) {
+      await expect(call()).rejects.toMatchObject({
         name: 'BatonError',
         category: 'tracker_request',
         message: expect.stringContaining('tracker.provider.dir'),
@@ -267,6 +272,20 @@ and a second line.
     return issue;
   }
 
+  it('writeBatch applies labels, the progress section and the state move in one atomic rewrite', async () => {
+    const issue = await seed();
+    counts.rename = 0;
+    await tracker().writeBatch(issue, { removeLabels: ['bug'], addLabels: ['built'], progress: 'stage run: succeeded', moveTo: 'In Progress' });
+    expect(counts.rename).toBe(1);
+    const [after] = await tracker().fetchIssuesByIds(['W-1']);
+    expect(after).toMatchObject({ state: 'In Progress', labels: ['agent', 'built'], updated_at: NOW.toISOString() });
+    expect(await read('W-1.md')).toContain('stage run: succeeded');
+    // The same batch again changes nothing: no rewrite at all.
+    counts.rename = 0;
+    await tracker().writeBatch(after!, { removeLabels: [], addLabels: [], progress: 'stage run: succeeded', moveTo: 'In Progress' });
+    expect(counts.rename).toBe(0);
+  });
+
   it('moveToState sets state and updated_at and keeps unknown keys, comments and the body', async () => {
     const issue = await seed();
     await tracker().moveToState(issue, 'In Progress');
@@ -296,6 +315,21 @@ and a second line.
     await later.moveToState(issue, 'In Progress');
     await later.addLabels(issue, ['review']);
     await later.upsertProgressComment(issue, 'p');
+    expect(await read('W-1.md')).toBe(once);
+  });
+
+  it('links a pull request as the front matter\'s pull_request line, leaving updated_at and the body alone', async () => {
+    const issue = await seed();
+    const before = await read('W-1.md');
+    await tracker().linkPullRequest!(issue, { url: 'https://github.com/acme/app/pull/7', title: 'acme/app#7' });
+    const once = await read('W-1.md');
+    const parsed = parseMarkdownIssue(once);
+    const original = parseMarkdownIssue(before);
+    expect(parsed.ok && original.ok).toBe(true);
+    if (!parsed.ok || !original.ok) return;
+    expect(parsed.fields).toEqual({ ...original.fields, pull_request: 'https://github.com/acme/app/pull/7' });
+    expect(parsed.body).toBe(original.body);
+    await tracker().linkPullRequest!(issue, { url: 'https://github.com/acme/app/pull/7', title: 'acme/app#7' });
     expect(await read('W-1.md')).toBe(once);
   });
 

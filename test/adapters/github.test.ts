@@ -5,40 +5,38 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import type { TrackerConfig } from '../../config/schema.js';
 import { ErrorCategory } from '../../core/errors.js';
-import { IssueSchema, type Issue } from '../../core/issue.js';
+import { type Issue } from '../../core/issue.js';
+import { IssueSchema } from '../../core/issue-schema.js';
 import { createTracker } from '../../adapters/trackers/index.js';
-import { classifyGithubFailure } from '../../adapters/trackers/github/errors.js';
-import { normalizeRecord, priorityFromLabels, type GithubRecord } from '../../adapters/trackers/github/normalize.js';
+import { classifyGithubFailure } from '../../adapters/github/errors.js';
+import { normalizeRecord, type GithubRecord } from '../../adapters/trackers/github/normalize.js';
+import { priorityFromLabels } from '../../adapters/trackers/label-priority.js';
 import { PROGRESS_MARKER } from '../../adapters/trackers/github/progress-comment.js';
 import { issueStateFilter, planStateMove, stateFromLabels } from '../../adapters/trackers/github/states.js';
 import { rejectApiPath } from '../../adapters/trackers/github/tools.js';
 import { createGithubTracker, GithubTracker } from '../../adapters/trackers/github/tracker.js';
 import { startGithubFake, type GithubFake } from '../fakes/github/index.js';
 import { rejection } from '../helpers/errors.js';
+import { trackerUnderTest } from './tracker-under-test.js';
 
 const REPO = 'acme/app';
 let fake: GithubFake;
 let logLines: string[];
 
-function config(provider: Record<string, unknown> = {}, overrides: Partial<TrackerConfig> = {}): TrackerConfig {
-  return {
+const { config, tracker } = trackerUnderTest(
+  createGithubTracker,
+  () => ({
     name: 'gh',
     kind: 'github',
-    provider: { repo: REPO, token: fake.token, api_url: fake.url, write_interval_ms: 0, ...provider },
+    provider: { repo: REPO, token: fake.token, api_url: fake.url, write_interval_ms: 0 },
     required_labels: ['agent'],
     active_states: ['open', 'Plan'],
     terminal_states: ['closed', 'Done'],
     secret_env: ['GITHUB_TOKEN'],
-    ...overrides,
-  };
-}
-
-function tracker(provider: Record<string, unknown> = {}, overrides: Partial<TrackerConfig> = {}): GithubTracker {
-  const logger = pino({ level: 'warn' }, { write: (line: string) => logLines.push(line) });
-  return createGithubTracker(config(provider, overrides), { logger, env: {} });
-}
+  }),
+  { level: 'warn', lines: () => logLines },
+);
 
 const idOf = (number: number, repo = REPO) => `${repo}#${number}`;
 
@@ -81,7 +79,7 @@ describe('reads (SPEC §11.1, §17.3)', () => {
     const gh = tracker();
     expect(await gh.fetchIssuesByStates([])).toEqual([]);
     expect(await gh.fetchIssuesByIds([])).toEqual([]);
-    expect(await gh.poll([], [])).toEqual({ candidates: [], inflight: [] });
+    expect(await gh.poll([], [])).toMatchObject({ candidates: [], inflight: [], requests: 0 });
     expect(fake.requestCount).toBe(0);
   });
 

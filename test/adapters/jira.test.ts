@@ -1,42 +1,40 @@
 /**
- * The `jira` adapter against the Jira fake (real jira.js 6 client over real HTTP on 127.0.0.1, every
- * request and response checked against the zod schemas jira.js ships). SPEC §11, §17.3.
+ * The `jira` adapter against the Jira fake (Baton's REST client over real HTTP on 127.0.0.1, every
+ * request and response checked against the REST v3 models jira.js publishes). SPEC §11, §17.3.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import type { TrackerConfig } from '../../config/schema.js';
 import { ErrorCategory } from '../../core/errors.js';
-import { IssueSchema, type Issue } from '../../core/issue.js';
+import { type Issue } from '../../core/issue.js';
+import { IssueSchema } from '../../core/issue-schema.js';
 import { createTracker } from '../../adapters/trackers/index.js';
 import { adfToText, textToAdf } from '../../adapters/trackers/jira/adf.js';
 import { buildReadJql, confineJql } from '../../adapters/trackers/jira/jql.js';
 import { jiraDispatchable } from '../../adapters/trackers/jira/normalize.js';
 import { createJiraTracker, JiraTracker, PROGRESS_PROPERTY } from '../../adapters/trackers/jira/tracker.js';
 import { startJiraFake, type JiraFake } from '../fakes/jira/index.js';
+import { RequestSchemas, ResponseSchemas } from '../fakes/jira/schemas.js';
 import { rejection } from '../helpers/errors.js';
+import { trackerUnderTest } from './tracker-under-test.js';
 
 let fake: JiraFake;
 let logLines: string[];
 
 const TERMINAL = ['Done', "Won't Do"];
 
-function config(provider: Record<string, unknown> = {}, overrides: Partial<TrackerConfig> = {}): TrackerConfig {
-  return {
+const { config, tracker } = trackerUnderTest(
+  createJiraTracker,
+  () => ({
     name: 'jira',
     kind: 'jira',
-    provider: { base_url: fake.url, email: fake.email, api_token: fake.apiToken, project: fake.store.defaultProject, ...provider },
+    provider: { base_url: fake.url, email: fake.email, api_token: fake.apiToken, project: fake.store.defaultProject },
     required_labels: [],
     active_states: ['To Do', 'In Progress'],
     terminal_states: TERMINAL,
     secret_env: ['JIRA_EMAIL', 'JIRA_API_TOKEN'],
-    ...overrides,
-  };
-}
-
-function tracker(provider: Record<string, unknown> = {}, overrides: Partial<TrackerConfig> = {}): JiraTracker {
-  const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
-  return createJiraTracker(config(provider, overrides), { logger, env: {} });
-}
+  }),
+  { level: 'info', lines: () => logLines },
+);
 
 async function readOne(jira: JiraTracker, id: string): Promise<Issue> {
   const [issue] = await jira.fetchIssuesByIds([id]);
@@ -109,6 +107,41 @@ describe('the fake’s auth', () => {
     const response = await fetch(`${fake.url}/rest/api/3/search/jql?jql=project%20%3D%20ENG`);
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ errorMessages: [expect.stringContaining('authenticated')] });
+  });
+});
+
+describe('the fake’s contract (jira.js’s published REST v3 models)', () => {
+  const auth = () => ({ authorization: `Basic ${Buffer.from(`${fake.email}:${fake.apiToken}`).toString('base64')}`, 'content-type': 'application/json' });
+
+  it.each([
+    ['a search with a misspelled key', 'POST', '/rest/api/3/search/jql', { jql: 'project = ENG', maxResult: 5 }],
+    ['a search whose fields is not a list', 'POST', '/rest/api/3/search/jql', { jql: 'project = ENG', fields: 'summary' }],
+    ['a link without its inward issue', 'POST', '/rest/api/3/issueLink', { type: { name: 'Blocks' }, outwardIssue: { key: 'ENG-1' } }],
+    ['a comment without a body', 'POST', '/rest/api/3/issue/ENG-1/comment', { visibility: { type: 'role', value: 'Developers' } }],
+    ['a comment whose body is text, not ADF', 'POST', '/rest/api/3/issue/ENG-1/comment', { body: 'plain text' }],
+    ['an edit with an unknown top-level key', 'PUT', '/rest/api/3/issue/ENG-1', { update: {}, labels: ['x'] }],
+  ])('refuses %s with 400, as Jira does', async (_what, method, path, body) => {
+    fake.store.addIssue({ status: 'To Do' });
+    const response = await fetch(`${fake.url}${path}`, { method, headers: auth(), body: JSON.stringify(body) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ errorMessages: [expect.any(String)] });
+  });
+
+  it.each([
+    ['an issue id that is a number', ResponseSchemas.issue, { id: 10001, key: 'ENG-1', fields: {} }],
+    ['a summary that is not a string', ResponseSchemas.issue, { id: '10001', key: 'ENG-1', fields: { summary: 5 } }],
+    ['a status without its name typed as a string', ResponseSchemas.issue, { id: '1', key: 'ENG-1', fields: { status: { name: 7 } } }],
+    ['a field the fake has no schema for', ResponseSchemas.issue, { id: '1', key: 'ENG-1', fields: { customfield_1: 'x' } }],
+    ['a transition list that is not a list', ResponseSchemas.transitions, { transitions: {} }],
+    ['a search page token that is a number', ResponseSchemas.search, { issues: [], nextPageToken: 5 }],
+  ])('would refuse to answer with %s', (_what, schema, body) => {
+    expect(schema.safeParse(body).success).toBe(false);
+  });
+
+  it('accepts the answers and requests the adapter sends and reads', () => {
+    expect(ResponseSchemas.issue.safeParse({ id: '1', key: 'ENG-1', fields: { summary: 's', labels: ['a'], status: { name: 'To Do' } } }).success).toBe(true);
+    expect(RequestSchemas.search.safeParse({ jql: 'project = ENG', fields: ['summary'], maxResults: 50, nextPageToken: 't' }).success).toBe(true);
+    expect(RequestSchemas.transition.safeParse({ transition: { id: '31' } }).success).toBe(true);
   });
 });
 
@@ -379,6 +412,20 @@ describe('writes', () => {
     const newId = (snapshot.properties[PROGRESS_PROPERTY] as { commentId: string }).commentId;
     expect(newId).not.toBe(progressId);
     expect(adfToText(snapshot.comments.find((c) => c.id === newId)!.body)).toBe('review waiting');
+  });
+
+  it('links a pull request as a remote link keyed by its URL; linking again updates it', async () => {
+    const row = fake.store.addIssue();
+    const jira = tracker();
+    const issue = await readOne(jira, row.id);
+    const link = { url: 'https://github.com/acme/app/pull/7', title: 'acme/app#7' };
+    await jira.linkPullRequest!(issue, link);
+    await jira.linkPullRequest!(issue, link);
+    const links = [...(fake.store.remoteLinks.get(row.id)?.values() ?? [])];
+    expect(links).toEqual([expect.objectContaining({ url: link.url, title: 'acme/app#7', relationship: 'pull request' })]);
+    const posts = fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/remotelink'));
+    expect(posts).toHaveLength(2);
+    expect(posts[0]!.body).toEqual({ globalId: link.url, relationship: 'pull request', object: { url: link.url, title: 'acme/app#7' } });
   });
 });
 

@@ -8,7 +8,7 @@ import type { TrackerConfig } from '../../config/schema.js';
 import { createTracker } from '../../adapters/trackers/index.js';
 import { memoryTrackerStore, type MemoryTrackerStore } from '../../adapters/trackers/memory.js';
 import type { TrackerAdapter } from '../../adapters/trackers/types.js';
-import { silentLogger } from '../../runtime/logger.js';
+import { silentLogger } from '../../base/logger.js';
 
 const STORE = 'memory-tracker-test';
 let store: MemoryTrackerStore;

@@ -5,6 +5,7 @@
  */
 import type { LoggedRequest, ModelScriptEntry } from '../support/model-server/index.js';
 import { prepareOfflineCodex, type OfflineCodex } from '../helpers/agents.js';
+import { scaled } from '../helpers/time.js';
 
 export interface BackendUnderTest {
   name: 'codex' | 'openai';
@@ -68,7 +69,7 @@ export async function openaiBackend(): Promise<BackendUnderTest> {
   return {
     name: 'openai',
     config: (modelUrl) => ({
-      openai: { model: 'fake-model', base_url: modelUrl, api_key: 'sk-e2e-literal', turn_timeout_ms: 30_000, stall_timeout_ms: 30_000 },
+      openai: { model: 'fake-model', base_url: modelUrl, api_key: 'sk-e2e-literal', turn_timeout_ms: scaled(30_000), stall_timeout_ms: scaled(30_000) },
     }),
     workerEnv: {},
     editDirective: (file, before, after) => `@@tool edit_file ${JSON.stringify({ path: file, old_string: before, new_string: after })}`,

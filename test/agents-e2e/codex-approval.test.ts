@@ -12,11 +12,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeployment, readIssueFile } from '../helpers/deployment.js';
 import { connectTestEnv, type TestTemporalEnv } from '../helpers/temporal.js';
 import { startModelServer, type ModelServer } from '../support/model-server/index.js';
+import { BATON_BIN } from '../helpers/cli.js';
 import { agentSettings, prepareOfflineCodex, requestText, startAgentWorker, uniqueIdentifier, waitForStatus, type OfflineCodex } from '../helpers/agents.js';
+import { scaled } from '../helpers/time.js';
 
 const run = promisify(execFile);
-/** Short enough to wait out in a test, long enough that a busy machine does not stall codex's start. */
-const STALL_MS = 5_000;
+/**
+ * Short enough to wait out in a test; scaled, so a busy machine's slow codex start is not taken
+ * for silence. The wait for the operator below is longer still, and must not count as silence.
+ */
+const STALL_MS = scaled(5_000);
 
 let env: TestTemporalEnv;
 let codex: OfflineCodex;
@@ -35,7 +40,7 @@ afterAll(async () => {
 
 /** `baton <action> <identifier> -c <config>` as an operator runs it. */
 async function operator(action: 'approve' | 'reject', identifier: string, configPath: string): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', action, identifier, '-c', configPath], { cwd: process.cwd() });
+  const { stdout } = await run(process.execPath, [BATON_BIN, action, identifier, '-c', configPath], { cwd: process.cwd() });
   return stdout;
 }
 
@@ -52,7 +57,7 @@ async function deployment(identifier: string, file: string) {
 }
 
 describe('codex approval requests through the issue workflow', () => {
-  it('gates the issue until `baton approve`, then the command runs and the stage completes', { timeout: 90_000 }, async () => {
+  it('gates the issue until `baton approve`, then the command runs and the stage completes', { timeout: scaled(90_000) }, async () => {
     const id = uniqueIdentifier('CXA');
     const d = await deployment(id, 'APPROVED.txt');
     const worker = await startAgentWorker(env, d, codex.env);
@@ -65,7 +70,7 @@ describe('codex approval requests through the issue workflow', () => {
       const file = path.join(d.dir, 'workspaces', id, 'APPROVED.txt');
       expect(existsSync(file)).toBe(false);
       // Longer than the stall timeout: an agent waiting for a person is not stalled.
-      await new Promise((r) => setTimeout(r, STALL_MS + 1_000));
+      await new Promise((r) => setTimeout(r, STALL_MS + scaled(1_000)));
       expect((await waitForStatus(env, id, 'still gated', (s) => s.status === 'gated')).history).toEqual([]);
 
       const said = await operator('approve', id, d.configPath);
@@ -80,7 +85,7 @@ describe('codex approval requests through the issue workflow', () => {
     }
   });
 
-  it('on `baton reject` the command does not run, the model is told, and the stage completes', { timeout: 90_000 }, async () => {
+  it('on `baton reject` the command does not run, the model is told, and the stage completes', { timeout: scaled(90_000) }, async () => {
     const id = uniqueIdentifier('CXJ');
     const d = await deployment(id, 'REJECTED.txt');
     const worker = await startAgentWorker(env, d, codex.env);

@@ -25,9 +25,10 @@ import {
   type AgentWorker,
 } from '../helpers/agents.js';
 import type { BackendUnderTest } from './backends.js';
+import { scaled } from '../helpers/time.js';
 
 /** Each scenario stays well under this; the waits inside are shorter so a failure says what it waited for. */
-const TEST_TIMEOUT_MS = 90_000;
+const TEST_TIMEOUT_MS = scaled(90_000);
 
 /** Register the scenarios for the backend `setup` prepares (once per file). */
 export function describeAgentScenarios(setup: () => Promise<BackendUnderTest>): void {
@@ -165,6 +166,36 @@ export function describeAgentScenarios(setup: () => Promise<BackendUnderTest>): 
         expect(done.history[1]!.tokens?.total_tokens).toBeGreaterThan(0);
         expect((await readIssueFile(d.issuesDir, id)).state).toBe('Done');
         expect((await agentRuns(d.logFile)).map((r) => r.stage)).toEqual(['implement']);
+      } finally {
+        await stopAll();
+      }
+    });
+
+    it('§17.4 stalls a session whose model goes silent for stall_timeout_ms, stops it, and retries the stage', { timeout: TEST_TIMEOUT_MS }, async () => {
+      const id = uniqueIdentifier(`${backend.name.slice(0, 2).toUpperCase()}S`);
+      const model = await freshServer();
+      // The first model request gets no answer for longer than the test: the session is silent.
+      model.enqueue({ delayMs: 60_000, text: 'too late' });
+      const d = await deploy(id, model, [
+        {
+          name: 'plan',
+          states: ['Todo'],
+          prompt: 'Plan {{ issue.identifier }}.\n@@say planned',
+          // Well under turn_timeout_ms (30 s): only the stall watch can end the silent turn.
+          agent: { stall_timeout_ms: scaled(2_000) },
+          on_success: { move_to: 'Done' },
+        },
+      ]);
+      try {
+        const done = await waitForStatus(env, id, 'done', (s) => s.status === 'done', 45_000);
+        expect(done.history.map((h) => `${h.stage}:${h.outcome}:${h.attempt}`)).toEqual(['plan:failed:1', 'plan:succeeded:2']);
+        expect(done.history[0]!.error).toBe(`agent_stalled: no agent activity for ${scaled(2_000)} ms`);
+        // The stalled session's first request is the one left unanswered; the retry's were answered.
+        expect(model.requests().length).toBeGreaterThanOrEqual(2);
+        expect(done.history[1]!.sessionId).toMatch(backend.sessionId);
+        expect(done.history[1]!.sessionId).not.toBe(done.history[0]!.sessionId);
+        expect(await processesOfIssue(id)).toEqual([]);
+        expect((await readIssueFile(d.issuesDir, id)).state).toBe('Done');
       } finally {
         await stopAll();
       }

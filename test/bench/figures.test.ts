@@ -15,7 +15,9 @@ import { table } from '../../bench/report.js';
 import { median, percentile, perMinute, perSecond, summarize } from '../../bench/stats.js';
 import { defaultIdleWindowMs } from '../../bench/throughput.js';
 import { loadConfig } from '../../config/index.js';
-import { runShell } from '../../runtime/process.js';
+import { trackerProfiles } from '../../adapters/trackers/index.js';
+import { runShell } from '../../base/shell.js';
+import { scaled } from '../helpers/time.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -117,7 +119,7 @@ describe('agent log', () => {
       cwd: dir,
       env: { ...process.env, BATON_STAGE: 'review', BATON_ISSUE_IDENTIFIER: 'XY-7' },
       stdin: 'the prompt',
-      timeoutMs: 30_000,
+      timeoutMs: scaled(30_000),
     });
     expect(result.exitCode).toBe(0);
     const starts = await readAgentStarts(log);
@@ -178,10 +180,10 @@ describe('history reading', () => {
   const at = (ms: number) => ({ seconds: { toNumber: () => Math.floor(ms / 1000) }, nanos: (ms % 1000) * 1e6 });
   const events = [
     { eventTime: at(10_000), workflowExecutionStartedEventAttributes: {}, activityTaskScheduledEventAttributes: null },
-    { eventTime: at(10_050), activityTaskScheduledEventAttributes: { activityType: { name: 'loadConfigView' } } },
+    { eventTime: at(10_050), activityTaskScheduledEventAttributes: { activityType: { name: 'reportToOrchestrator' } } },
     { eventTime: at(10_100), workflowExecutionSignaledEventAttributes: { signalName: 'baton.slotGranted' } },
-    { eventTime: at(10_250), activityTaskScheduledEventAttributes: { activityType: { name: 'runAgentStage' } } },
-    { eventTime: at(10_300), activityTaskScheduledEventAttributes: { activityType: { name: 'runAgentStage' } } },
+    { eventTime: at(10_250), activityTaskScheduledEventAttributes: { activityType: { name: 'runStage' } } },
+    { eventTime: at(10_300), activityTaskScheduledEventAttributes: { activityType: { name: 'runStage' } } },
   ] as unknown as HistoryEvent[];
 
   it('names events by their attributes field, skipping unset ones', () => {
@@ -253,7 +255,7 @@ describe('bench deployment', () => {
       pollIntervalMs: 750,
       maxConcurrentAgents: 3,
     });
-    const { config } = await loadConfig(d.configPath);
+    const { config } = loadConfig(d.configPath, { trackerProfiles });
     expect(config.name).toBe('bench-test');
     expect(config.polling.interval_ms).toBe(750);
     expect(config.agent.max_concurrent_agents).toBe(3);

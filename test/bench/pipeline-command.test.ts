@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../bench/report.js';
+import { scaled } from '../helpers/time.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = path.join(repo, 'node_modules', '.bin', 'tsx');
@@ -93,8 +94,9 @@ describe('bench/pipeline.ts', () => {
     expect(h.issue.workflows).toBe(2);
     expect(h.issue.events.min).toBeGreaterThan(10);
     expect(h.issue.mix.map((k) => k.kind)).toContain('activityTaskScheduled');
-    expect(h.issue.activities.find((a) => a.type === 'runAgentStage')?.ms.count).toBe(8);
-    expect(h.orchestrator.activities.map((a) => a.type)).toContain('pollTracker');
+    expect(h.issue.activities.find((a) => a.type === 'runStage')?.ms.count).toBe(8);
+    expect(h.orchestrator.activities.map((a) => a.type)).toContain('pollTrackers (local)');
+    expect(h.issue.activities.map((a) => a.type)).toContain('reportToOrchestrator (local)');
     expect(h.orchestrator.runs).toBeGreaterThanOrEqual(1);
     expect(h.orchestrator.ticks).toBeGreaterThanOrEqual(1);
     expect(h.orchestrator.eventsPerTick).toBeCloseTo(h.orchestrator.events / h.orchestrator.ticks, 6);
@@ -108,7 +110,7 @@ describe('bench/pipeline.ts', () => {
     const folder = benchFolder(stderr);
     expect(folder).toBeDefined();
     expect(existsSync(folder!)).toBe(false);
-  }, 200_000);
+  }, scaled(200_000));
 
   it('fails with a non-zero exit when --timeout passes, and still cleans up', async () => {
     const { code, stdout, stderr } = await runBench(['--issues', '50', '--latency-issues', '0', '--timeout', '1']);
@@ -117,5 +119,5 @@ describe('bench/pipeline.ts', () => {
     expect(stderr).toMatch(/--timeout 1 s/);
     const folder = benchFolder(stderr);
     if (folder) expect(existsSync(folder)).toBe(false);
-  }, 120_000);
+  }, scaled(120_000));
 });

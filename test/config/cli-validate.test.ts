@@ -1,16 +1,14 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { findDefaultConfigPath } from '../../config/index.js';
 import { configError, tempTree } from './helpers.js';
+import { BATON_BIN } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixtures = join(root, 'test', 'fixtures', 'config');
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-const main = join(root, 'cli', 'main.ts');
 
 interface Run {
   code: number;
@@ -18,12 +16,12 @@ interface Run {
   stderr: string;
 }
 
-/** `tsx cli/main.ts validate …` as a child process (what `npx tsx` runs), with a clean environment. */
+/** `baton validate …` (the built bin) as a child process, with a clean environment. */
 function validate(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   for (const name of ['LINEAR_API_KEY', 'GITHUB_TOKEN', 'JIRA_API_TOKEN', 'JIRA_EMAIL']) if (!options.env?.[name]) delete env[name];
   return new Promise((resolve) => {
-    execFile(process.execPath, [tsx, main, 'validate', ...args], { cwd: options.cwd ?? root, env }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BATON_BIN, 'validate', ...args], { cwd: options.cwd ?? root, env }, (err, stdout, stderr) => {
       resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
     });
   });

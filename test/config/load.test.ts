@@ -2,18 +2,19 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type Diagnostic } from '../../config/index.js';
+import { trackerProfiles } from '../../adapters/trackers/index.js';
 import { splitFrontMatter } from '../../config/front-matter.js';
 import { configError, tempTree } from './helpers.js';
 
 /** Loads one file written into a fresh directory. */
 function load(name: string, text: string, env: Record<string, string> = {}, home = '/home/tester') {
   const dir = tempTree({ [name]: text });
-  return { dir, ...loadConfig(join(dir, name), { env, home }) };
+  return { dir, ...loadConfig(join(dir, name), { env, home, trackerProfiles }) };
 }
 
 function fail(name: string, text: string, env: Record<string, string> = {}) {
   const dir = tempTree({ [name]: text });
-  return { dir, error: configError(() => loadConfig(join(dir, name), { env, home: '/home/tester' })) };
+  return { dir, error: configError(() => loadConfig(join(dir, name), { env, home: '/home/tester', trackerProfiles })) };
 }
 
 const memory = 'tracker:\n  kind: memory\n';
@@ -37,7 +38,7 @@ describe('§5.2 front matter split', () => {
 describe('§17.1 workflow and config parsing', () => {
   it('§17.1 missing WORKFLOW.md returns typed error', () => {
     const dir = tempTree({});
-    const err = configError(() => loadConfig(join(dir, 'WORKFLOW.md')));
+    const err = configError(() => loadConfig(join(dir, 'WORKFLOW.md'), { trackerProfiles }));
     expect(err.category).toBe('missing_workflow_file');
     expect(err.errors[0]).toMatchObject({ file: join(dir, 'WORKFLOW.md'), category: 'missing_workflow_file' });
     expect(err.errors[0]!.hint).toBeTruthy();
@@ -91,8 +92,8 @@ describe('§17.1 workflow and config parsing', () => {
   });
 
   it.each([
-    ['an unsupported kind', 'tracker:\n  kind: trello\n', 'unsupported_tracker_kind', '"trello" is not a supported tracker kind; must be one of: file, memory, linear, github, jira', 2],
-    ['a missing kind', 'tracker:\n  provider: {}\n', 'unsupported_tracker_kind', 'is required: must be one of: file, memory, linear, github, jira', 1],
+    ['an unsupported kind', 'tracker:\n  kind: trello\n', 'unsupported_tracker_kind', '"trello" is not a supported tracker kind; must be one of: file, memory, linear, github, jira, gitlab, asana', 2],
+    ['a missing kind', 'tracker:\n  provider: {}\n', 'unsupported_tracker_kind', 'is required: must be one of: file, memory, linear, github, jira, gitlab, asana', 1],
   ])('§17.1 tracker.kind validation enforces a supported adapter (%s)', (_name, text, category, message, line) => {
     const { error } = fail('baton.yaml', text);
     expect(error.category).toBe(category);
@@ -106,7 +107,7 @@ describe('§17.1 workflow and config parsing', () => {
   });
 
   it.each([
-    ['github without repo', 'tracker:\n  kind: github\n  provider: {token: abc}\n  active_states: [todo]\n', 'tracker.provider.repo', 'is required'],
+    ['github without repo (nor GITHUB_REPO)', 'tracker:\n  kind: github\n  provider: {token: abc}\n  active_states: [todo]\n', 'tracker', 'has no `provider.repo`: it is not written and GITHUB_REPO is not set'],
     ['linear endpoint that is not a URL', 'tracker:\n  kind: linear\n  provider: {project_slug: p, api_key: k, endpoint: nope}\n', 'tracker.provider.endpoint', 'expected a URL, got "nope"'],
     ['github state_source outside its enum', 'tracker:\n  kind: github\n  provider: {repo: a/b, token: t, state_source: column}\n', 'tracker.provider.state_source', 'expected one of: labels, issue_state, project, got "column"'],
   ])('§17.1 tracker.provider is validated through the selected adapter (%s)', (_name, text, path, message) => {

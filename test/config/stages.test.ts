@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
+import { trackerProfiles } from '../../adapters/trackers/index.js';
 import { DEFAULT_PROMPT } from '../../config/schema.js';
 import { configError, tempTree } from './helpers.js';
 
@@ -9,12 +10,12 @@ const memory = 'tracker:\n  kind: memory\n';
 
 function load(files: Record<string, string>, name = Object.keys(files)[0]!) {
   const dir = tempTree(files);
-  return { dir, ...loadConfig(join(dir, name), { env: {} }) };
+  return { dir, ...loadConfig(join(dir, name), { env: {}, trackerProfiles }) };
 }
 
 function fail(files: Record<string, string>, name = Object.keys(files)[0]!) {
   const dir = tempTree(files);
-  return { dir, error: configError(() => loadConfig(join(dir, name), { env: {} })) };
+  return { dir, error: configError(() => loadConfig(join(dir, name), { env: {}, trackerProfiles })) };
 }
 
 describe('WORKFLOW.md → one stage (Symphony compatibility)', () => {
@@ -79,7 +80,7 @@ describe('baton.yaml stages', () => {
   });
 
   it('baton §4.8 the example baton.yaml resolves prompts, policies and gates', () => {
-    const { config } = loadConfig(join(fixtures, 'baton.yaml'), { env: {} });
+    const { config } = loadConfig(join(fixtures, 'baton.yaml'), { env: {}, trackerProfiles });
     const [plan, implement, review] = config.stages;
     expect(plan!.prompt_template).toBe('Plan the work for {{ issue.identifier }}; do not change code yet.\n');
     expect(implement!.prompt_template).toBe('Implement {{ issue.identifier }}: {{ issue.title }} (stage {{ stage.name }}).\n');

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, ConfigStore, configHash, loadConfig, maskSecrets, type ConfigSnapshot } from '../../config/index.js';
+import { trackerProfiles } from '../../adapters/trackers/index.js';
 import { configError, tempTree } from './helpers.js';
+import { scaled } from '../helpers/time.js';
 
 const workflow = (interval: number, body = 'Work on {{ issue.identifier }}.') => `---\ntracker:\n  kind: memory\npolling:\n  interval_ms: ${interval}\n---\n${body}\n`;
 
@@ -15,7 +17,7 @@ function setup(text = workflow(1000)) {
   const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }) });
   const reloads: ConfigSnapshot[] = [];
   const errors: ConfigError[] = [];
-  const store = new ConfigStore(file, { env: {}, logger, onReload: (s) => reloads.push(s), onError: (e) => errors.push(e) });
+  const store = new ConfigStore(file, { env: {}, logger, onReload: (s) => reloads.push(s), onError: (e) => errors.push(e), trackerProfiles });
   return { dir, file, store, logs, reloads, errors };
 }
 
@@ -82,7 +84,7 @@ describe('§6.2 dynamic reload (ConfigStore)', () => {
       'baton.yaml': 'tracker:\n  kind: memory\nstages:\n  - {name: a, states: [Todo], prompt_file: a.md}\n',
       'a.md': 'first {{ issue.title }}',
     });
-    const store = new ConfigStore(join(dir, 'baton.yaml'), { env: {} });
+    const store = new ConfigStore(join(dir, 'baton.yaml'), { env: {}, trackerProfiles });
     expect(store.current().config.stages[0]!.prompt_template).toBe('first {{ issue.title }}');
     writeFileSync(join(dir, 'a.md'), 'second {{ issue.title }}');
     expect(store.current().config.stages[0]!.prompt_template).toBe('second {{ issue.title }}');
@@ -93,7 +95,7 @@ describe('§6.2 dynamic reload (ConfigStore)', () => {
     store.watch(10);
     try {
       writeFileSync(file, workflow(4000));
-      await vi.waitFor(() => expect(reloads).toHaveLength(1), { timeout: 5000, interval: 10 });
+      await vi.waitFor(() => expect(reloads).toHaveLength(1), { timeout: scaled(5_000), interval: 10 });
       expect(reloads[0]!.config.polling.interval_ms).toBe(4000);
     } finally {
       store.stop();
@@ -102,7 +104,7 @@ describe('§6.2 dynamic reload (ConfigStore)', () => {
 
   it('§6.3 an invalid file at startup throws', () => {
     const dir = tempTree({ 'WORKFLOW.md': '---\n- a list\n---\n' });
-    const err = configError(() => new ConfigStore(join(dir, 'WORKFLOW.md'), { env: {} }));
+    const err = configError(() => new ConfigStore(join(dir, 'WORKFLOW.md'), { env: {}, trackerProfiles }));
     expect(err.category).toBe('workflow_front_matter_not_a_map');
   });
 });
@@ -113,8 +115,8 @@ describe('configHash and maskSecrets (baton §3.2, §7)', () => {
   it('baton §7 the hash ignores key order and changes with any value', () => {
     const a = tempTree({ 'baton.yaml': 'tracker:\n  kind: memory\npolling:\n  interval_ms: 5\nname: x\n' });
     const b = tempTree({ 'baton.yaml': 'name: x\npolling:\n  interval_ms: 5\ntracker:\n  kind: memory\n' });
-    const ca = loadConfig(join(a, 'baton.yaml')).config;
-    const cb = { ...loadConfig(join(b, 'baton.yaml')).config, source: ca.source, base_dir: ca.base_dir };
+    const ca = loadConfig(join(a, 'baton.yaml'), { trackerProfiles }).config;
+    const cb = { ...loadConfig(join(b, 'baton.yaml'), { trackerProfiles }).config, source: ca.source, base_dir: ca.base_dir };
     cb.temporal.embedded.db_file = ca.temporal.embedded.db_file;
     expect(configHash(cb)).toBe(configHash(ca));
     expect(configHash({ ...cb, polling: { interval_ms: 6 } })).not.toBe(configHash(ca));
@@ -122,15 +124,15 @@ describe('configHash and maskSecrets (baton §3.2, §7)', () => {
 
   it('baton §7 a rotated secret changes the hash', () => {
     const dir = tempTree({ 'baton.yaml': linear });
-    const one = loadConfig(join(dir, 'baton.yaml'), { env: { KEY: 'one' } }).config;
-    const two = loadConfig(join(dir, 'baton.yaml'), { env: { KEY: 'two' } }).config;
+    const one = loadConfig(join(dir, 'baton.yaml'), { env: { KEY: 'one' }, trackerProfiles }).config;
+    const two = loadConfig(join(dir, 'baton.yaml'), { env: { KEY: 'two' }, trackerProfiles }).config;
     expect(configHash(one)).not.toBe(configHash(two));
   });
 
   it('§15.3 maskSecrets hides every secret value and leaves the original intact', () => {
     const dir = tempTree({ 'baton.yaml': `${linear}openai:\n  api_key: sk-literal\n` });
-    const { config } = loadConfig(join(dir, 'baton.yaml'), { env: { KEY: 'lin_secret', HOOK: 'whsec' } });
-    const masked = maskSecrets(config);
+    const { config } = loadConfig(join(dir, 'baton.yaml'), { env: { KEY: 'lin_secret', HOOK: 'whsec' }, trackerProfiles });
+    const masked = maskSecrets(config, trackerProfiles);
     expect(masked.trackers[0]!.provider).toMatchObject({ api_key: '***', webhook_secret: '***', project_slug: 'p' });
     expect(masked.openai.api_key).toBe('***');
     const text = JSON.stringify(masked);

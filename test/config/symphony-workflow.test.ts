@@ -2,13 +2,14 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
+import { trackerProfiles } from '../../adapters/trackers/index.js';
 import { configError } from './helpers.js';
 
 const fixture = join(import.meta.dirname, '..', 'fixtures', 'config', 'symphony-elixir-WORKFLOW.md');
 
 describe('Symphony elixir/WORKFLOW.md runs on Baton unchanged', () => {
   it('§5.3 parses to the expected typed config', () => {
-    const { config, warnings } = loadConfig(fixture, { env: { LINEAR_API_KEY: 'lin_test_key' }, home: '/home/dev' });
+    const { config, warnings } = loadConfig(fixture, { env: { LINEAR_API_KEY: 'lin_test_key' }, home: '/home/dev', trackerProfiles });
     expect(warnings).toEqual([]);
     expect(config.flavor).toBe('symphony');
     expect(config.source).toBe(fixture);
@@ -47,6 +48,7 @@ describe('Symphony elixir/WORKFLOW.md runs on Baton unchanged', () => {
       retry_base_ms: 10_000,
       continuation_delay_ms: 1_000,
       heartbeat_timeout_ms: 30_000,
+      rehome_after_ms: 60_000,
     });
     expect(config.codex).toEqual({
       command: `codex --config shell_environment_policy.inherit=all --config 'model="gpt-5.5"' --config model_reasoning_effort=xhigh app-server`,
@@ -70,12 +72,12 @@ describe('Symphony elixir/WORKFLOW.md runs on Baton unchanged', () => {
   });
 
   it('§17.1 uses the real home directory for ~ by default', () => {
-    const { config } = loadConfig(fixture, { env: { LINEAR_API_KEY: 'k' } });
+    const { config } = loadConfig(fixture, { env: { LINEAR_API_KEY: 'k' }, trackerProfiles });
     expect(config.workspace.root).toBe(join(homedir(), 'code/symphony-workspaces'));
   });
 
   it('§17.1 without LINEAR_API_KEY the error is missing_tracker_secret naming LINEAR_API_KEY', () => {
-    const err = configError(() => loadConfig(fixture, { env: {} }));
+    const err = configError(() => loadConfig(fixture, { env: {}, trackerProfiles }));
     expect(err.category).toBe('missing_tracker_secret');
     expect(err.errors).toHaveLength(1);
     expect(err.errors[0]).toMatchObject({ file: fixture, line: 2, column: 1, path: 'tracker' });

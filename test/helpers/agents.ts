@@ -9,13 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../config/index.js';
+import { trackerProfiles } from '../../adapters/trackers/index.js';
 import { issueStatus, listWorkspaces, waitFor, type Deployment } from './deployment.js';
 import { ensureOrchestrator } from '../../cli/context.js';
 import type { IssueStatus } from '../../core/protocol.js';
 import { createBatonWorker, type BatonWorker } from '../../runtime/worker.js';
-import { createLogger, silentLogger } from '../../runtime/logger.js';
+import { createLogger, silentLogger, type Logger } from '../../base/logger.js';
 import { procStat, type ProcStat } from './processes.js';
 import type { TestTemporalEnv } from './temporal.js';
+import { scaled } from './time.js';
 import { offlineCodexCommand, writeModelCatalog } from '../agents/codex/harness.js';
 import type { LoggedRequest } from '../support/model-server/index.js';
 
@@ -24,7 +26,10 @@ export function uniqueIdentifier(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString('hex').toUpperCase()}`;
 }
 
-/** `agent:` settings for tests: quick retries and continuations, overrides on top. */
+/**
+ * `agent:` settings for tests: quick retries and continuations, overrides on top. The heartbeat
+ * timeout is a limit that must not fire on a busy machine, so it follows the time scale.
+ */
 export function agentSettings(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     backend: 'command',
@@ -32,7 +37,7 @@ export function agentSettings(overrides: Record<string, unknown> = {}): Record<s
     retry_base_ms: 300,
     max_retry_backoff_ms: 2_000,
     continuation_delay_ms: 200,
-    heartbeat_timeout_ms: 5_000,
+    heartbeat_timeout_ms: scaled(5_000),
     ...overrides,
   };
 }
@@ -66,9 +71,9 @@ export async function prepareOfflineCodex(): Promise<OfflineCodex> {
       command: offlineCodexCommand(modelUrl, { catalogPath }),
       thread_sandbox: 'danger-full-access',
       approval_policy: 'never',
-      read_timeout_ms: 10_000,
-      turn_timeout_ms: 30_000,
-      stall_timeout_ms: 30_000,
+      read_timeout_ms: scaled(10_000),
+      turn_timeout_ms: scaled(30_000),
+      stall_timeout_ms: scaled(30_000),
       ...overrides,
     }),
     cleanup: () => rm(base, { recursive: true, force: true }),
@@ -82,23 +87,28 @@ export type AgentWorker = BatonWorker & { done: Promise<void>; stop(): Promise<v
  * Start an in-process Baton worker for `deployment` with `workerEnv` added to this process's
  * environment (the environment hooks and agents inherit), and make sure its orchestrator runs.
  */
-export async function startAgentWorker(env: TestTemporalEnv, deployment: Deployment, workerEnv: Record<string, string> = {}): Promise<AgentWorker> {
+export async function startAgentWorker(
+  env: TestTemporalEnv,
+  deployment: Deployment,
+  workerEnv: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<AgentWorker> {
   const fullEnv = { ...process.env, ...workerEnv };
   const worker = await createBatonWorker({
     connection: env.nativeConnection,
-    client: env.client,
     namespace: env.namespace,
     taskQueue: deployment.taskQueue,
+    configPath: deployment.configPath,
     // BATON_TEST_LOG_LEVEL=debug shows the worker's logs while a test is being debugged.
-    logger: process.env.BATON_TEST_LOG_LEVEL ? createLogger({ name: 'test-worker', level: process.env.BATON_TEST_LOG_LEVEL }) : silentLogger,
+    logger: options.logger ?? (process.env.BATON_TEST_LOG_LEVEL ? createLogger({ name: 'test-worker', level: process.env.BATON_TEST_LOG_LEVEL }) : silentLogger),
     env: fullEnv,
     host: `host-${deployment.name}`,
     progressIntervalMs: 200,
     shutdownGraceMs: 500,
   });
   const done = worker.run();
-  const { config } = loadConfig(deployment.configPath, { env: fullEnv });
-  await ensureOrchestrator(env.client, config, deployment.configPath);
+  const { config } = loadConfig(deployment.configPath, { env: fullEnv, trackerProfiles });
+  await ensureOrchestrator(env.client, config);
   return Object.assign(worker, {
     done,
     async stop() {

@@ -12,10 +12,12 @@ import { inject } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { orchestratorStatusQuery, orchestratorWorkflowId, issueStatusQuery, issueWorkflowId, type IssueStatus, type OrchestratorStatus } from '../../core/protocol.js';
 import { loadConfig } from '../../config/index.js';
+import { trackerProfiles } from '../../adapters/trackers/index.js';
 import { createBatonWorker, type BatonWorker } from '../../runtime/worker.js';
-import { silentLogger } from '../../runtime/logger.js';
+import { createLogger, silentLogger } from '../../base/logger.js';
 import { ensureOrchestrator } from '../../cli/context.js';
 import type { TestTemporalEnv } from './temporal.js';
+import { scaled } from './time.js';
 
 export interface TestIssue {
   identifier: string;
@@ -80,9 +82,9 @@ export function deploymentConfig(o: { name: string; address: string; namespace: 
       retry_base_ms: 300,
       max_retry_backoff_ms: 2_000,
       continuation_delay_ms: 200,
-      heartbeat_timeout_ms: 3_000,
+      heartbeat_timeout_ms: scaled(3_000),
     },
-    command: { command: `bash ${JSON.stringify(o.agentScript)}`, turn_timeout_ms: 60_000, stall_timeout_ms: 30_000 },
+    command: { command: `bash ${JSON.stringify(o.agentScript)}`, turn_timeout_ms: scaled(60_000), stall_timeout_ms: scaled(30_000) },
     stages: [
       { name: 'plan', states: ['Todo'], prompt: 'plan {{ issue.identifier }}', on_success: { move_to: 'In Progress' } },
       { name: 'implement', states: ['In Progress'], prompt: 'implement {{ issue.identifier }}', on_success: { move_to: 'In Review' } },
@@ -184,17 +186,18 @@ export async function agentRuns(logFile: string): Promise<AgentRun[]> {
 export async function startWorker(env: TestTemporalEnv, deployment: Deployment, options: { host?: string } = {}): Promise<BatonWorker & { done: Promise<void> }> {
   const worker = await createBatonWorker({
     connection: env.nativeConnection,
-    client: env.client,
     namespace: env.namespace,
     taskQueue: deployment.taskQueue,
-    logger: silentLogger,
+    configPath: deployment.configPath,
+    // BATON_TEST_WORKER_LOG=<level> shows the in-process worker's log when a test needs explaining.
+    logger: process.env.BATON_TEST_WORKER_LOG ? createLogger({ name: deployment.name, level: process.env.BATON_TEST_WORKER_LOG }) : silentLogger,
     host: options.host ?? `host-${deployment.name}`,
     progressIntervalMs: 200,
     shutdownGraceMs: 500,
   });
   const done = worker.run();
-  const { config } = await loadConfig(deployment.configPath);
-  await ensureOrchestrator(env.client, config, deployment.configPath);
+  const { config } = loadConfig(deployment.configPath, { trackerProfiles });
+  await ensureOrchestrator(env.client, config);
   return Object.assign(worker, { done });
 }
 
@@ -206,9 +209,9 @@ export async function issueStatus(client: Client, identifier: string, tracker = 
   return client.workflow.getHandle(issueWorkflowId(tracker, identifier)).query(issueStatusQuery);
 }
 
-/** Poll `check` until it returns a truthy value or `timeoutMs` passes (then throws with the last value). */
+/** Poll `check` until it returns a truthy value or `timeoutMs` (idle-machine ms, scaled here) passes, then throw with the last value. */
 export async function waitFor<T>(what: string, check: () => Promise<T>, timeoutMs = 30_000, everyMs = 200): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   let last: unknown;
   while (Date.now() < deadline) {
     try {

@@ -1,17 +1,18 @@
 /**
  * Real Baton worker processes for failure-mode tests, and Linux `/proc` checks on the processes
- * they leave behind. A worker runs as `node --import tsx cli/main.ts worker <config>` (no `npx`
- * wrapper), so the pid a test `kill -9`s is the worker itself; it leads its own process group so
+ * they leave behind. A worker runs as `node bin/baton.js worker <config>`, the built CLI in one
+ * process, so the pid a test `kill -9`s is the worker itself; it leads its own process group so
  * cleanup can end it and anything it started in the same group.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { killProcessGroup } from '../../runtime/process.js';
+import { killProcessGroup, readProcStat, type ProcStat } from '../../base/process.js';
+import { BATON_BIN } from './cli.js';
+import { scaled } from './time.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI_MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 
 /** A `baton worker` child process. */
 export interface WorkerProcess {
@@ -33,12 +34,14 @@ export interface WorkerProcessOptions {
   hostId: string;
   logFile: string;
   env?: Record<string, string>;
+  /** More `baton worker` arguments, e.g. `['--max-agents', '3']`. */
+  args?: string[];
 }
 
-/** Start `baton worker <config>` as a child process; resolve once it says it is running. */
+/** Start `baton worker <config>` as a child process; resolve once it says it is running (within `readyTimeoutMs`, scaled). */
 export async function startWorkerProcess(options: WorkerProcessOptions, readyTimeoutMs = 90_000): Promise<WorkerProcess> {
   const fd = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, 'worker', options.configPath], {
+  const child = spawn(process.execPath, [BATON_BIN, 'worker', options.configPath, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, BATON_LOG_LEVEL: 'info', ...options.env, BATON_HOST_ID: options.hostId },
     detached: true,
@@ -65,7 +68,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions, readyTim
     },
     output: () => readFile(options.logFile, 'utf8').catch(() => ''),
   };
-  const deadline = Date.now() + readyTimeoutMs;
+  const deadline = Date.now() + scaled(readyTimeoutMs);
   for (;;) {
     const text = await worker.output();
     if (text.includes('Baton worker running')) return worker;
@@ -84,28 +87,11 @@ export async function stopWorkers(workers: WorkerProcess[]): Promise<void> {
   workers.length = 0;
 }
 
-/** One process as `/proc/<pid>/stat` shows it. */
-export interface ProcStat {
-  pid: number;
-  /** The executable's name (at most 15 characters), e.g. `bash`, `sleep`. */
-  name: string;
-  /** R, S, D, Z (zombie), T, X (dead), … */
-  state: string;
-  ppid: number;
-  pgid: number;
-  /** Clock ticks after boot: with `pid`, names one process even after its pid is reused. */
-  startTime: number;
-}
+export type { ProcStat };
 
 /** The stat line of `pid`, or null when there is no such process. Linux only. */
 export async function procStat(pid: number): Promise<ProcStat | null> {
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  if (!text) return null;
-  // The command name is in parentheses and may itself contain spaces or parentheses; the fields
-  // after it start at field 3 (state), so field n is at index n - 3.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
-  return { pid, name, state: fields[0] ?? '?', ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: Number(fields[19]) };
+  return readProcStat(pid) ?? null;
 }
 
 function live(stat: ProcStat | null): stat is ProcStat {

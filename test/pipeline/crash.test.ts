@@ -10,6 +10,7 @@ import { issueStatusQuery, issueWorkflowId, orchestratorWorkflowId, type IssueSt
 import { agentRuns, createDeployment, readIssueFile, waitFor, type AgentRun, type Deployment } from '../helpers/deployment.js';
 import { killIfRunning, procStat, processGroup, startWorkerProcess, stillRunning, stopWorkers, type ProcStat, type WorkerProcess } from '../helpers/processes.js';
 import { connectTestEnv, type TestTemporalEnv } from '../helpers/temporal.js';
+import { scaled } from '../helpers/time.js';
 
 const ISSUE = 'CRASH-1';
 const HOST = 'crash-host';
@@ -35,7 +36,7 @@ let observed: Observed;
 beforeAll(async () => {
   env = await connectTestEnv();
   observed = await crashDuringImplement();
-}, 240_000);
+}, scaled(240_000));
 
 afterAll(async () => {
   await stopWorkers(workers);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestEnv, type TestTemporalEnv } from '../helpers/temporal.js';
 import { agentRuns, createDeployment, issueStatus, readIssueFile, startWorker, waitFor, writeIssue, type Deployment } from '../helpers/deployment.js';
 import { issueWorkflowId, approveUpdate, rejectUpdate } from '../../core/protocol.js';
+import { scaled } from '../helpers/time.js';
 
 const run = promisify(execFile);
 let env: TestTemporalEnv;
@@ -50,7 +51,7 @@ describe('gates', () => {
       expect(gated.stage).toBe('review');
       expect(gated.reason).toContain('approved');
       // Still waiting a few polls later: nothing moves without the label.
-      await new Promise((r) => setTimeout(r, 1_000));
+      await new Promise((r) => setTimeout(r, scaled(1_000)));
       expect((await issueStatus(env.client, 'GATE-1')).status).toBe('gated');
       expect((await readIssueFile(d.issuesDir, 'GATE-1')).state).toBe('In Review');
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestEnv, type TestTemporalEnv } from '../helpers/temporal.js';
 import { agentRuns, createDeployment, issueStatus, orchestratorStatus, startWorker, waitFor, writeIssue, type AgentRun } from '../helpers/deployment.js';
 import { writeFile } from 'node:fs/promises';
+import { scaled } from '../helpers/time.js';
 
 let env: TestTemporalEnv;
 beforeAll(async () => {
@@ -46,7 +47,7 @@ describe('limits', () => {
           max_concurrent_agents_by_state: { ' TODO ': 1 },
           retry_base_ms: 300,
           continuation_delay_ms: 200,
-          heartbeat_timeout_ms: 3_000,
+          heartbeat_timeout_ms: scaled(3_000),
         },
       },
     });

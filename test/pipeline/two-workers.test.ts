@@ -9,6 +9,7 @@ import { issueStatusQuery, issueWorkflowId, orchestratorWorkflowId, type IssueSt
 import { agentRuns, createDeployment, readIssueFile, waitFor, type Deployment } from '../helpers/deployment.js';
 import { startWorkerProcess, stopWorkers, type WorkerProcess } from '../helpers/processes.js';
 import { connectTestEnv, type TestTemporalEnv } from '../helpers/temporal.js';
+import { scaled } from '../helpers/time.js';
 
 const ISSUES = Array.from({ length: 20 }, (_, i) => `TWO-${i + 1}`);
 const STAGES = ['plan', 'implement', 'review', 'merge'];
@@ -33,7 +34,7 @@ beforeAll(async () => {
         max_retry_backoff_ms: 2_000,
         continuation_delay_ms: 200,
         // No worker dies here: a roomy timeout keeps a busy machine from failing a run by accident.
-        heartbeat_timeout_ms: 10_000,
+        heartbeat_timeout_ms: scaled(10_000),
       },
     },
   });
@@ -43,7 +44,7 @@ beforeAll(async () => {
       HOSTS.map((hostId, i) => startWorkerProcess({ configPath: deployment.configPath, hostId, logFile: path.join(deployment.dir, `worker-${i + 1}.log`) })),
     )),
   );
-}, 120_000);
+}, scaled(120_000));
 
 afterAll(async () => {
   await stopWorkers(workers);
@@ -53,7 +54,7 @@ afterAll(async () => {
 
 describe('two workers on one task queue', () => {
   // Alone this takes well under a minute; the timeouts are for a machine busy with other work.
-  it('takes 20 issues to Done with every stage of every issue run exactly once', { timeout: 180_000 }, async () => {
+  it('takes 20 issues to Done with every stage of every issue run exactly once', { timeout: scaled(180_000) }, async () => {
     await waitFor(
       'every issue Done in the tracker',
       async () => {

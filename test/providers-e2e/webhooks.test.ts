@@ -15,13 +15,14 @@ import { startLinearFake, type LinearFake } from '../fakes/linear/index.js';
 import { orchestratorWorkflowId, refreshSignal } from '../../core/protocol.js';
 import { startHttpServer, type BatonHttpServer } from '../../server/http.js';
 import { hubSignature, linearSignature } from '../../server/webhooks/index.js';
-import { silentLogger } from '../../runtime/logger.js';
+import { silentLogger } from '../../base/logger.js';
+import { scaled } from '../helpers/time.js';
 
 const REPO = 'acme/hooks';
 /** Long enough that only a refresh can explain a tick during the test. */
 const POLL_INTERVAL_MS = 600_000;
 /** How long a refused delivery is watched for an effect it must not have (no assert is about time). */
-const SETTLE_MS = 750;
+const SETTLE_MS = scaled(750);
 const SECRETS = { github: 'gh-hook-secret', linear: 'lin-hook-secret' };
 
 let env: TestTemporalEnv;

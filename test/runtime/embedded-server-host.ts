@@ -3,7 +3,7 @@
  * pid as one JSON line, then idles until it is killed. Usage: `node --import tsx <this> <cli> <dbFile>`.
  */
 import { startEmbeddedServer } from '../../runtime/embedded-server.js';
-import { silentLogger } from '../../runtime/logger.js';
+import { silentLogger } from '../../base/logger.js';
 
 const [cliPath, dbFile] = process.argv.slice(2);
 const server = await startEmbeddedServer({ cliPath: cliPath!, dbFile: dbFile!, logger: silentLogger, port: 0, uiPort: 0, stopGraceMs: 2_000 });

@@ -1,12 +1,14 @@
 /**
  * The embedded server with a real Temporal CLI and a temp SQLite file: start, connect, stop, start
  * again on the same file (workflows and search attributes survive), a taken port, a second server on
- * the same DB refused, and the server dying with a SIGKILLed Baton.
+ * the same DB refused, the server dying with a SIGKILLed Baton, and supervision: a server killed
+ * under Baton comes back on the same file and ports, and one that cannot come back is reported.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +18,13 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { batonSearchAttributes } from '../../core/search-attributes.js';
-import { startEmbeddedServer, startDevArgs, type EmbeddedServer } from '../../runtime/embedded-server.js';
-import { silentLogger } from '../../runtime/logger.js';
-import { processAlive } from '../../runtime/process.js';
+import { describeExit, startEmbeddedServer, startDevArgs, type EmbeddedServer } from '../../runtime/embedded-server.js';
+import { silentLogger } from '../../base/logger.js';
+import { processAlive } from '../../base/process.js';
 import { readServerState, serverStatePath } from '../../runtime/server-state.js';
 import { trivialWorkflow } from '../workflows-fixtures/trivial.js';
+import { waitFor } from '../helpers/deployment.js';
+import { pollUntil } from '../helpers/time.js';
 
 let dir: string;
 let cliPath: string;
@@ -34,11 +38,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Captures warn-level log records so a test can check what Baton told the user. */
-function recordingLogger() {
+/** Captures log records (warn and up unless told) so a test can check what Baton told the user. */
+function recordingLogger(level = 'warn') {
   const records: Array<Record<string, unknown>> = [];
   const logger = pino(
-    { level: 'warn', base: undefined },
+    { level, base: undefined },
     { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) },
   );
   return { logger, records };
@@ -59,12 +63,10 @@ async function listedIds(client: Client, query: string): Promise<string[]> {
   return ids;
 }
 
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, tries = 100): Promise<T> {
+/** Reads until `ok` holds or `timeoutMs` (scaled) passes; returns the last value read. */
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
   let value = await read();
-  for (let i = 0; i < tries && !ok(value); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    value = await read();
-  }
+  await pollUntil(async () => ok((value = await read())), timeoutMs, 100);
   return value;
 }
 
@@ -152,7 +154,7 @@ describe('startEmbeddedServer', () => {
     const ready = await eventually(
       async () => out,
       (text) => text.includes('\n'),
-      300,
+      30_000,
     );
     const { pid } = JSON.parse(ready.split('\n')[0]!) as { pid: number };
     expect(processAlive(pid)).toBe(true);
@@ -160,11 +162,106 @@ describe('startEmbeddedServer', () => {
     const alive = await eventually(
       async () => processAlive(pid),
       (a) => !a,
-      300,
+      30_000,
     );
     expect(alive).toBe(false);
     // The entry left behind is stale and ignored.
     expect(await readServerState(dbFile)).toBeUndefined();
+  });
+});
+
+describe('supervision of the embedded server', () => {
+  it('restarts a server killed with SIGKILL on the same file and ports, says so, and a client connected before carries on', async () => {
+    const dbFile = join(dir, 'supervised', 'temporal.db');
+    const { logger, records } = recordingLogger('info');
+    const server = await startEmbeddedServer({ cliPath, dbFile, logger, port: 0, uiPort: 0 });
+    // The server took the WAL journal mode (DEV_SERVER_TUNING): its write-ahead log sits beside the file.
+    expect(existsSync(`${dbFile}-wal`)).toBe(true);
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const client = new Client({ connection, namespace: server.namespace });
+      const workflowId = `supervised-${randomUUID()}`;
+      await client.workflow.start(trivialWorkflow, { taskQueue: 'nobody-polls', workflowId, args: [{ greeting: 'hi', stage: 'plan' }] });
+      const firstPid = server.pid;
+
+      process.kill(firstPid, 'SIGKILL');
+      const newPid = await waitFor('a restarted server', async () => server.pid !== firstPid && server.pid > 0 && processAlive(server.pid) && server.pid, 60_000);
+      const said = (msg: string) => records.filter((r) => String(r.msg).startsWith(msg));
+      await waitFor('the restart to be logged', async () => said('embedded Temporal server restarted').length > 0);
+      expect(said('embedded Temporal server exited unexpectedly')).toEqual([
+        expect.objectContaining({ level: 50, pid: firstPid, exit: 'killed by SIGKILL', address: server.address, msg: expect.stringContaining('restarting it on the same database and ports') }),
+      ]);
+      expect(said('embedded Temporal server restarted')).toEqual([expect.objectContaining({ pid: newPid, address: server.address, failuresInWindow: 1 })]);
+      expect(await readServerState(dbFile)).toMatchObject({ pid: newPid, address: server.address });
+
+      // The same connection, made before the kill, reaches the restarted server and its data.
+      const described = await client.workflow.getHandle(workflowId).describe();
+      expect(described.status.name).toBe('RUNNING');
+    } finally {
+      await connection.close();
+      await server.stop();
+    }
+    expect(records.filter((r) => r.msg === 'embedded Temporal server stopped')).toHaveLength(1);
+    expect(await readServerState(dbFile)).toBeUndefined();
+  });
+
+  it('gives up after too many failed restarts with what to do, and stop() does not claim to stop a dead server', async () => {
+    const dbFile = join(dir, 'unrecoverable', 'temporal.db');
+    const { logger, records } = recordingLogger('info');
+    const policy = { maxFailures: 2, windowMs: 60_000, initialBackoffMs: 50, maxBackoffMs: 100 };
+    const server = await startEmbeddedServer({ cliPath, dbFile, logger, port: 0, uiPort: 0, restartPolicy: policy });
+    const pid = server.pid;
+    // Kill it and put a directory where the database was: no restart can open it.
+    process.kill(pid, 'SIGKILL');
+    await rm(dbFile, { force: true });
+    await mkdir(dbFile);
+
+    const error = await server.failed;
+    expect(error).toMatchObject({ category: 'temporal_unavailable' });
+    expect(error.message).toContain(`The embedded Temporal server on ${dbFile} died and Baton could not bring it back: it failed 3 times within 60 s`);
+    expect(error.message).toContain('unable to open database file');
+    expect(error.message).toContain('then run `baton start` again');
+    expect(records.filter((r) => String(r.msg).startsWith('embedded Temporal server did not restart'))).toHaveLength(2);
+    expect(processAlive(pid)).toBe(false);
+
+    await server.stop();
+    expect(records.some((r) => r.msg === 'embedded Temporal server stopped')).toBe(false);
+    expect(records.filter((r) => String(r.msg).startsWith('embedded Temporal server was not running'))).toEqual([
+      expect.objectContaining({ lastExit: expect.stringContaining('killed by SIGKILL') }),
+    ]);
+    expect(await readServerState(dbFile)).toBeUndefined();
+  });
+  it('stops at once while waiting to retry a restart, and says the server was not running', async () => {
+    const dbFile = join(dir, 'stop-while-down', 'temporal.db');
+    const { logger, records } = recordingLogger('info');
+    const policy = { maxFailures: 5, windowMs: 60_000, initialBackoffMs: 60_000, maxBackoffMs: 60_000 };
+    const server = await startEmbeddedServer({ cliPath, dbFile, logger, port: 0, uiPort: 0, restartPolicy: policy });
+    process.kill(server.pid, 'SIGKILL');
+    await rm(dbFile, { force: true });
+    await mkdir(dbFile);
+    // The immediate restart fails; the next one is a minute away.
+    await waitFor('a failed restart', async () => records.some((r) => String(r.msg).startsWith('embedded Temporal server did not restart')), 30_000);
+
+    const started = Date.now();
+    await server.stop();
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(records.some((r) => r.msg === 'embedded Temporal server stopped')).toBe(false);
+    expect(records.filter((r) => String(r.msg).startsWith('embedded Temporal server was not running'))).toHaveLength(1);
+    const settled = await Promise.race([server.failed.then(() => 'failed'), new Promise((r) => setTimeout(r, 500, 'pending'))]);
+    expect(settled).toBe('pending');
+  });
+});
+
+describe('describeExit', () => {
+  it.each([
+    [137, null, 'killed by SIGKILL'],
+    [143, null, 'killed by SIGTERM'],
+    [1, null, 'exit code 1'],
+    [0, null, 'exit code 0'],
+    [null, 'SIGKILL', 'its watchdog was killed by SIGKILL'],
+    [null, null, 'unknown exit'],
+  ] as const)('code %s, signal %s: %s', (code, signal, text) => {
+    expect(describeExit(code, signal)).toBe(text);
   });
 });
 
@@ -178,6 +275,13 @@ describe('startDevArgs', () => {
     expect(startDevArgs({ dbFile: '/s/t.db', ip: '::1', port: 1, uiPort: 2, namespace: 'default', searchAttributes: false }).join(' ')).not.toContain(
       '--search-attribute',
     );
+  });
+
+  it('runs SQLite in WAL mode with normal sync, and allows eager workflow starts and eager activities', () => {
+    const args = startDevArgs({ dbFile: '/s/t.db', ip: '127.0.0.1', port: 7233, uiPort: 8233, namespace: 'default' }).join(' ');
+    expect(args).toContain('--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal');
+    expect(args).toContain('--dynamic-config-value system.enableEagerWorkflowStart=true');
+    expect(args).toContain('--dynamic-config-value system.enableActivityEagerExecution=true');
   });
 
   it('server.json sits next to the DB file', () => {

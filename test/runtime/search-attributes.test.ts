@@ -8,7 +8,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { batonSearchAttributes } from '../../core/search-attributes.js';
-import { silentLogger } from '../../runtime/logger.js';
+import { silentLogger } from '../../base/logger.js';
 import {
   cliSearchAttributeType,
   ensureSearchAttributes,
@@ -54,20 +54,40 @@ describe('ensureSearchAttributes', () => {
     });
   });
 
-  it('turns a permission error into the commands an admin can run', async () => {
-    const denied: OperatorConnection = {
+  /** The real server's workflow service, behind an operator service that refuses every call (as Temporal Cloud's does). */
+  function withoutOperatorApi(refuse: 'list' | 'add'): OperatorConnection {
+    const denied = async () => {
+      throw Object.assign(new Error('7 PERMISSION_DENIED: Request unauthorized.'), { code: 7 });
+    };
+    return {
+      workflowService: connection.workflowService,
       operatorService: {
-        listSearchAttributes: async () => {
-          throw Object.assign(new Error('7 PERMISSION_DENIED: not an admin'), { code: 7 });
-        },
+        listSearchAttributes: refuse === 'list' ? denied : (req: { namespace: string }) => connection.operatorService.listSearchAttributes(req),
+        addSearchAttributes: denied,
       } as unknown as OperatorConnection['operatorService'],
     };
-    await expect(ensureSearchAttributes(denied, 'prod')).rejects.toMatchObject({
-      category: 'temporal_unavailable',
-      message: expect.stringContaining(
-        'temporal operator search-attribute create --namespace prod --name BatonStage --type Keyword',
-      ),
-    });
+  }
+
+  it('without the operator API: missing attributes stop Baton with the tcld and temporal operator commands', async () => {
+    const bare = `sa-test-bare-${randomUUID()}`;
+    await connection.workflowService.registerNamespace({ namespace: bare, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    for (const refuse of ['list', 'add'] as const) {
+      const err = await ensureSearchAttributes(withoutOperatorApi(refuse), bare).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, `operator ${refuse} refused`).toMatchObject({ category: 'temporal_unavailable', retryable: false });
+      const message = (err as Error).message;
+      expect(message).toContain(`namespace "${bare}" lacks Baton's search attributes`);
+      expect(message).toContain(`tcld namespace search-attributes add --namespace ${bare} --search-attribute BatonStage=Keyword --search-attribute BatonTracker=Keyword`);
+      expect(message).toContain(`temporal operator search-attribute create --namespace ${bare} --name BatonStage --type Keyword`);
+    }
+  });
+
+  it('without the operator API: attributes that exist are found through a visibility query, and Baton goes on', async () => {
+    await ensureSearchAttributes(connection, namespace, { logger: silentLogger });
+    const result = await ensureSearchAttributes(withoutOperatorApi('list'), namespace);
+    expect(result).toEqual({ added: [], present: batonSearchAttributes.map((k) => k.name) });
   });
 
   it('spells types the way the Temporal CLI does', () => {

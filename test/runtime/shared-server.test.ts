@@ -8,10 +8,11 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatonStage, batonSearchAttributes } from '../../core/search-attributes.js';
-import { silentLogger } from '../../runtime/logger.js';
+import { silentLogger } from '../../base/logger.js';
 import { ensureSearchAttributes } from '../../runtime/search-attributes.js';
 import { connectTestEnv, uniqueTaskQueue, type TestTemporalEnv } from '../helpers/temporal.js';
 import { finishSignal, trivialWorkflow } from '../workflows-fixtures/trivial.js';
+import { pollUntil } from '../helpers/time.js';
 
 let env: TestTemporalEnv;
 let bundle: WorkflowBundleWithSourceMap;
@@ -60,15 +61,15 @@ describe('shared Temporal dev server', () => {
       });
       // Visibility is eventually consistent: poll until the running workflow shows up.
       let found: string[] = [];
-      for (let i = 0; i < 100 && !found.includes(workflowId); i++) {
+      await pollUntil(async () => {
         found = [];
         for await (const wf of env.client.workflow.list({
           query: `${BatonStage.name} = "plan" AND WorkflowId = "${workflowId}"`,
         })) {
           found.push(wf.workflowId);
         }
-        if (!found.includes(workflowId)) await new Promise((r) => setTimeout(r, 100));
-      }
+        return found.includes(workflowId);
+      }, 10_000, 100);
       expect(found).toEqual([workflowId]);
       const described = await handle.describe();
       expect(described.typedSearchAttributes.get(BatonStage)).toBe('plan');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BatonError } from '../../core/errors.js';
-import { silentLogger } from '../../runtime/logger.js';
+import { silentLogger } from '../../base/logger.js';
 import {
   cacheStep,
   defaultCacheDir,

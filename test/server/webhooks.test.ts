@@ -265,7 +265,7 @@ describe('refusals leave no side effect', () => {
 
 describe('routing and limits', () => {
   it('unknown provider → 404, non-POST → 405, other paths → next()', async () => {
-    expect((await fetch(`${base}/webhooks/gitlab`, { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await fetch(`${base}/webhooks/bitbucket`, { method: 'POST', body: '{}' })).status).toBe(404);
     expect((await fetch(`${base}/webhooks/github/a/b`, { method: 'POST', body: '{}' })).status).toBe(404);
     const get = await fetch(`${base}/webhooks/github`);
     expect(get.status).toBe(405);

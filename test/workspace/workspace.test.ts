@@ -18,12 +18,13 @@ import {
   runHook,
   workspaceSettingsFromConfig,
   type WorkspaceHooks,
-} from '../../activities/workspace.js';
+} from '../../workspace/workspace.js';
 import { workspaceKey } from '../../core/workspace-key.js';
 import { rejection } from '../helpers/errors.js';
+import { pollUntil, scaled } from '../helpers/time.js';
 
 /** Long enough for a login shell on a busy machine; short cases use FAST_TIMEOUT_MS and sleep. */
-const HOOK_TIMEOUT_MS = 15_000;
+const HOOK_TIMEOUT_MS = scaled(15_000);
 const FAST_TIMEOUT_MS = 300;
 
 let tmp: string;
@@ -63,12 +64,10 @@ function capturingLogger() {
 
 /** True once `pid` is gone or a zombie (a container's init may not reap orphans). */
 async function processGone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
+  return pollUntil(async () => {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-    if (stat === undefined || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
+    return stat === undefined || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  }, 5_000);
 }
 
 describe('§17.2 workspace manager and safety', () => {

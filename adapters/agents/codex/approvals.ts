@@ -1,7 +1,7 @@
 /**
  * Baton's approval policy for Codex (SPEC §10.5; documented in spec/agents/codex.md): what to do
- * when the app-server asks the client to approve a command, a file change or extra permissions,
- * and the exact protocol answer for each decision. Pure functions.
+ * when the app-server asks the client to approve a command, a file change, extra permissions or
+ * an MCP tool call, and the exact protocol answer for each decision. Pure functions.
  */
 import type { ApplyPatchApprovalParams } from './protocol/ApplyPatchApprovalParams.js';
 import type { ExecCommandApprovalParams } from './protocol/ExecCommandApprovalParams.js';
@@ -11,6 +11,9 @@ import type { CommandExecutionRequestApprovalParams } from './protocol/v2/Comman
 import type { FileChangeRequestApprovalParams } from './protocol/v2/FileChangeRequestApprovalParams.js';
 import type { PermissionsRequestApprovalParams } from './protocol/v2/PermissionsRequestApprovalParams.js';
 import type { PermissionsRequestApprovalResponse } from './protocol/v2/PermissionsRequestApprovalResponse.js';
+import type { McpServerElicitationRequestResponse } from './protocol/v2/McpServerElicitationRequestResponse.js';
+import type { ToolRequestUserInputParams } from './protocol/v2/ToolRequestUserInputParams.js';
+import type { ToolRequestUserInputResponse } from './protocol/v2/ToolRequestUserInputResponse.js';
 import { oneLine } from '../../../core/errors.js';
 
 /** Server→client requests that ask for an approval. */
@@ -58,7 +61,7 @@ export function approvalMode(policy: unknown, hasOperator: boolean): ApprovalMod
 
 /** What the agent asked for, in words an operator can decide on. */
 export interface ApprovalRequestSummary {
-  kind: 'command' | 'file_change' | 'permissions';
+  kind: 'command' | 'file_change' | 'permissions' | 'mcp_tool_call';
   summary: string;
 }
 
@@ -117,4 +120,75 @@ export function approvalResponse(method: ApprovalMethod, params: unknown, answer
     return result;
   }
   return { decision: answer };
+}
+
+// ---------------------------------------------------------------- MCP tool-call approvals
+
+/**
+ * Codex asks before it runs a tool of an MCP server in one of two shapes (0.169 uses both):
+ * `mcpServer/elicitation/request` whose `_meta.codex_approval_kind` is `mcp_tool_call`, or
+ * `item/tool/requestUserInput` whose every question id starts with `mcp_tool_call_approval_`. Any
+ * other elicitation or question asks for input, not approval.
+ */
+export const MCP_APPROVAL_KIND = 'mcp_tool_call';
+export const MCP_APPROVAL_QUESTION_PREFIX = 'mcp_tool_call_approval_';
+
+interface ElicitationLike {
+  serverName?: string;
+  message?: string;
+  _meta?: { codex_approval_kind?: unknown; tool_name?: unknown; tool_title?: unknown } | null;
+}
+
+/** What an MCP tool-call approval asks, or undefined when `method`/`params` is not one. */
+export function mcpToolApproval(method: string, params: unknown): ApprovalRequestSummary | undefined {
+  if (method === 'mcpServer/elicitation/request') {
+    const p = (params ?? {}) as ElicitationLike;
+    if (p._meta?.codex_approval_kind !== MCP_APPROVAL_KIND) return undefined;
+    const tool = typeof p._meta.tool_title === 'string' ? p._meta.tool_title : typeof p._meta.tool_name === 'string' ? p._meta.tool_name : 'a tool';
+    return { kind: 'mcp_tool_call', summary: oneLine(`run the MCP tool \`${tool}\` of server ${p.serverName ?? '?'}${p.message ? ` (${p.message})` : ''}`) };
+  }
+  if (method === 'item/tool/requestUserInput') {
+    const questions = (params as Partial<ToolRequestUserInputParams> | undefined)?.questions ?? [];
+    if (questions.length === 0 || !questions.every((q) => q.id.startsWith(MCP_APPROVAL_QUESTION_PREFIX))) return undefined;
+    return { kind: 'mcp_tool_call', summary: oneLine(`approve an MCP tool call: ${questions.map((q) => q.question).join(' / ')}`) };
+  }
+  return undefined;
+}
+
+/** Option labels in the order Baton picks them for an answer (case-insensitive, exact first). */
+const QUESTION_LABELS: Record<ApprovalAnswer, { exact: string[]; prefix: RegExp }> = {
+  acceptForSession: { exact: ['allow for this session', 'approve this session'], prefix: /^(allow|approve)\b.*session/ },
+  accept: { exact: ['allow', 'approve once'], prefix: /^(allow|approve)\b(?!.*(session|always|again))/ },
+  decline: { exact: ['deny', 'decline', 'cancel'], prefix: /^(deny|decline|cancel|reject)\b/ },
+};
+
+function pickLabel(labels: readonly string[], answer: ApprovalAnswer): string | undefined {
+  const wanted = QUESTION_LABELS[answer];
+  const lower = labels.map((l) => l.trim().toLowerCase());
+  for (const exact of wanted.exact) {
+    const i = lower.indexOf(exact);
+    if (i >= 0) return labels[i];
+  }
+  const i = lower.findIndex((l) => wanted.prefix.test(l));
+  if (i >= 0) return labels[i];
+  // No label for "this session": an approval for this call is the next best answer.
+  return answer === 'acceptForSession' ? pickLabel(labels, 'accept') : undefined;
+}
+
+/** The exact JSON-RPC result answering an MCP tool-call approval with `answer`. */
+export function mcpApprovalResponse(method: string, params: unknown, answer: ApprovalAnswer): Record<string, unknown> {
+  if (method === 'mcpServer/elicitation/request') {
+    const result: McpServerElicitationRequestResponse =
+      answer === 'decline'
+        ? { action: 'decline', content: null, _meta: null }
+        : { action: 'accept', content: {}, _meta: answer === 'acceptForSession' ? { persist: 'session' } : null };
+    return result;
+  }
+  const questions = (params as Partial<ToolRequestUserInputParams> | undefined)?.questions ?? [];
+  const answers: ToolRequestUserInputResponse['answers'] = {};
+  for (const q of questions) {
+    const label = pickLabel((q.options ?? []).map((o) => o.label), answer);
+    if (label !== undefined) answers[q.id] = { answers: [label] };
+  }
+  return { answers };
 }

@@ -4,9 +4,8 @@
  * (spec/agents/codex.md), runs dynamic tools host-side, reports events with Symphony's names and
  * absolute token totals, and maps every way a turn can end to an outcome and an error category.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { assertAgentCwd } from '../../../activities/workspace.js';
+import { assertAgentCwd } from '../../../workspace/workspace.js';
 import { AgentEventName, type AgentEvent, type TokenUsage } from '../../../core/agent-events.js';
 import { BatonError, ErrorCategory, isBatonError, oneLine } from '../../../core/errors.js';
 import type { AgentBackendImpl, AgentSession, SessionContext, TurnInput, TurnOutcome, TurnResult } from '../types.js';
@@ -16,14 +15,19 @@ import {
   approvalMode,
   approvalResponse,
   isApprovalMethod,
+  mcpApprovalResponse,
+  mcpToolApproval,
   summarizeApproval,
-  type ApprovalMethod,
+  type ApprovalAnswer,
+  type ApprovalRequestSummary,
 } from './approvals.js';
 import { describeNotification } from './events.js';
 import { descendants, killProcessTree, killRefs, spawnAppServer, type AppServerProcess } from './launch.js';
-import { killProcessGroup } from '../../../runtime/process.js';
+import { killProcessGroup } from '../../../base/process.js';
+import { packageInfo } from '../../../base/package-info.js';
 import { nativeCodexBinary } from './locate-binary.js';
 import { RpcClient } from './rpc-client.js';
+import { codexPreflight } from './preflight.js';
 import { absoluteUsage, rateLimits } from './token-usage.js';
 import type { RequestId } from './protocol/RequestId.js';
 import type { AskForApproval } from './protocol/v2/AskForApproval.js';
@@ -49,14 +53,7 @@ const DEFAULT_INTERRUPT_GRACE_MS = 3_000;
 const DEFAULT_CLOSE_GRACE_MS = 1_000;
 const STDERR_TAIL_LINES = 20;
 
-const CLIENT_VERSION = (() => {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-})();
+const CLIENT_VERSION = packageInfo().version;
 
 /**
  * The turn sandbox policy: `codex.turn_sandbox_policy` when set; else, for the default
@@ -355,7 +352,10 @@ class CodexSession implements AgentSession {
   }
 
   private onServerRequest(id: RequestId, method: string, params: unknown): void {
-    if (isApprovalMethod(method)) return void this.onApproval(id, method, params);
+    if (isApprovalMethod(method)) return void this.onApproval(id, summarizeApproval(method, params), (answer) => approvalResponse(method, params, answer));
+    // An MCP tool-call approval (either shape) follows the approval policy like a command does.
+    const mcp = mcpToolApproval(method, params);
+    if (mcp) return void this.onApproval(id, mcp, (answer) => mcpApprovalResponse(method, params, answer));
     switch (method) {
       case 'item/tool/call':
         return void this.onToolCall(id, params as DynamicToolCallParams);
@@ -385,18 +385,19 @@ class CodexSession implements AgentSession {
     this.endTurn({ outcome: 'input_required', category: ErrorCategory.turnInputRequired, message, stop: false });
   }
 
-  private async onApproval(id: RequestId, method: ApprovalMethod, params: unknown): Promise<void> {
-    const { kind, summary } = summarizeApproval(method, params);
+  /** Answer an approval request by the policy: at once (`never`), by an operator, or declined. */
+  private async onApproval(id: RequestId, ask: ApprovalRequestSummary, answerWith: (answer: ApprovalAnswer) => Record<string, unknown>): Promise<void> {
+    const { kind, summary } = ask;
     const policy = this.approvalPolicy;
     const mode = approvalMode(policy, this.ctx.requestApproval !== undefined);
     if (mode === ApprovalMode.auto) {
-      this.rpc.respond(id, approvalResponse(method, params, 'acceptForSession'));
+      this.rpc.respond(id, answerWith('acceptForSession'));
       this.emit(AgentEventName.approvalAutoApproved, { message: summary });
       return;
     }
     this.emit(AgentEventName.approvalRequired, { message: summary });
     if (mode === ApprovalMode.decline) {
-      this.rpc.respond(id, approvalResponse(method, params, 'decline'));
+      this.rpc.respond(id, answerWith('decline'));
       this.endTurn({
         outcome: 'input_required',
         category: ErrorCategory.approvalRequired,
@@ -405,13 +406,13 @@ class CodexSession implements AgentSession {
       });
       return;
     }
-    const refuse = () => this.rpc.respond(id, approvalResponse(method, params, 'decline'));
+    const refuse = () => this.rpc.respond(id, answerWith('decline'));
     this.open.set(id, refuse);
     this.hostBusy++;
     try {
       const decision = await this.ctx.requestApproval!({ kind, summary });
       if (!this.open.delete(id)) return; // already refused (cancelled meanwhile)
-      this.rpc.respond(id, approvalResponse(method, params, decision === 'approve' ? 'accept' : 'decline'));
+      this.rpc.respond(id, answerWith(decision === 'approve' ? 'accept' : 'decline'));
       this.emit(AgentEventName.notification, { message: `operator ${decision === 'approve' ? 'approved' : 'rejected'}: ${summary}` });
     } catch (err) {
       if (!this.open.delete(id)) return;
@@ -571,7 +572,7 @@ export function createCodexBackend(options: CodexBackendOptions = {}): AgentBack
     interruptGraceMs: options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS,
     closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
   };
-  return { kind: 'codex', startSession: (ctx) => CodexSession.start(ctx, resolved) };
+  return { kind: 'codex', startSession: (ctx) => CodexSession.start(ctx, resolved), preflight: codexPreflight };
 }
 
 /** The `codex` backend with default settings, as the registry loads it. */

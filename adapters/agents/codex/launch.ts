@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { killProcessGroup } from '../../../runtime/process.js';
+import { killProcessGroup } from '../../../base/process.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** How long after exit the pipes may take to deliver their last lines. */

@@ -9,11 +9,13 @@
 import { randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import type { Response, ResponseInputItem } from 'openai/resources/responses/responses';
-import { assertAgentCwd, buildChildEnv } from '../../../activities/workspace.js';
+import { assertAgentCwd, buildChildEnv } from '../../../workspace/workspace.js';
 import { AgentEventName, ZERO_USAGE, type AgentEvent, type TokenUsage } from '../../../core/agent-events.js';
-import { BatonError, ErrorCategory, isBatonError, oneLine } from '../../../core/errors.js';
+import { ErrorCategory, isBatonError, oneLine } from '../../../core/errors.js';
 import { SerialTurnSession } from '../serial-session.js';
-import type { AgentBackendImpl, AgentSession, SessionContext, TurnInput, TurnResult } from '../types.js';
+import { failed, passed, type PreflightFinding } from '../../../core/preflight.js';
+import { probeEndpoint } from '../probe.js';
+import type { AgentBackendImpl, AgentSession, BackendPreflightContext, SessionContext, TurnInput, TurnResult } from '../types.js';
 import { addResponseUsage, messageTexts, type ModelToolCall } from './conversation.js';
 import { runTurnLoop, type ModelRequest, type TurnEnding } from './loop.js';
 import { truncateMiddle } from './output-window.js';
@@ -314,7 +316,26 @@ export function createOpenAIBackend(options: OpenAIBackendOptions = {}): AgentBa
       const client = new OpenAI({ apiKey: settings.apiKey, baseURL: settings.baseURL, maxRetries: tunables.maxRetries, timeout: settings.turnTimeoutMs });
       return new OpenAISession(ctx, workspace, settings, client, tunables);
     },
+    preflight: (ctx) => openaiPreflight(ctx, options.env),
   };
+}
+
+/** `baton doctor`: the API key is present, and the endpoint answers and accepts it (`GET /models`). */
+async function openaiPreflight(ctx: BackendPreflightContext, env: NodeJS.ProcessEnv | undefined): Promise<PreflightFinding> {
+  let settings: OpenAISessionSettings;
+  try {
+    settings = resolveOpenAISettings(ctx.config, ctx.stage, env ?? ctx.env);
+  } catch (err) {
+    return failed('openai', isBatonError(err) ? err.message : String(err), 'set OPENAI_API_KEY in Baton’s environment, or point openai.api_key at a variable that holds the key');
+  }
+  const base = settings.baseURL.replace(/\/$/, '');
+  const facts = { model: settings.model, endpoint: base };
+  const probe = await probeEndpoint(`${base}/models`, { authorization: `Bearer ${settings.apiKey}` });
+  if (!probe.reachable) return failed(`openai model ${settings.model}`, `the endpoint: ${probe.cause}`, `check openai.base_url / OPENAI_BASE_URL and this host's network access to ${base}`, facts);
+  if (probe.status === 401 || probe.status === 403) {
+    return failed(`openai endpoint ${base} answers`, `it refuses the API key (HTTP ${probe.status})`, 'check the key in OPENAI_API_KEY (or the variable openai.api_key names)', facts);
+  }
+  return passed(`model ${settings.model} at ${base} answers (HTTP ${probe.status})`, facts);
 }
 
 /** The `openai` backend with default settings, as the registry loads it. */

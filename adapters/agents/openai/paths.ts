@@ -6,7 +6,7 @@
  * that was checked, never on the path as written.
  */
 import path from 'node:path';
-import { canonicalizePath } from '../../../activities/workspace.js';
+import { canonicalizePath } from '../../../workspace/workspace.js';
 
 /** A path the model asked for that Baton refuses; the message is written for the model. */
 export class PathRefusedError extends Error {

@@ -9,7 +9,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { oneLine } from '../../../core/errors.js';
-import { runShell } from '../../../runtime/process.js';
+import { runShell } from '../../../base/shell.js';
 import { OutputWindow, truncateMiddle } from './output-window.js';
 import { displayPath, PathRefusedError, resolveWorkspaceFile } from './paths.js';
 

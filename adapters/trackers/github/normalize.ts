@@ -3,17 +3,15 @@
  *
  * - `id` is `owner/repo#number` (configured spelling): stable, and enough to re-read the issue.
  * - `identifier` is `GH-<number>` with one repository, `owner/repo#<number>` with several.
- * - `priority` comes from a label: `priority:1`..`priority:4`, `p1`..`p4` (also `priority: 2`,
- *   `P-3`), or `priority:urgent|high|medium|low` → 1..4; the most urgent wins; otherwise null.
+ * - `priority` comes from a label, read as every label-only tracker reads it (../label-priority.ts):
+ *   `priority:1`..`priority:4`, `p1`..`p4` (also `priority: 2`, `P-3`, `priority::2`), or
+ *   `priority:urgent|high|medium|low` → 1..4; the most urgent wins; otherwise null.
  * - `dispatchable` is false for pull requests, archived project items, and issues GitHub reports
  *   as blocked by open issues (`issue_dependencies_summary.blocked_by > 0`).
  */
-import {
-  IssueSchema,
-  normalizeLabels,
-  normalizeTimestamp,
-  type Issue,
-} from '../../../core/issue.js';
+import { normalizeLabels, normalizeTimestamp, type Issue } from '../../../core/issue.js';
+import { IssueSchema } from '../../../core/issue-schema.js';
+import { priorityFromLabels } from '../label-priority.js';
 import type { GithubSettings, RepoRef } from './settings.js';
 
 /** One provider issue as read, before normalization; unknown-typed where GitHub's data is trusted only after checks. */
@@ -104,23 +102,6 @@ export function issueId(repo: RepoRef, number: number): string {
 export function parseIssueId(id: string): { owner: string; name: string; number: number } | null {
   const m = /^([^/\s#]+)\/([^/\s#]+)#(\d+)$/.exec(id.trim());
   return m ? { owner: m[1]!, name: m[2]!, number: Number(m[3]) } : null;
-}
-
-const PRIORITY_WORDS: Record<string, number> = { urgent: 1, critical: 1, high: 2, medium: 3, normal: 3, low: 4 };
-
-/** The most urgent priority named by a label (see the module comment), or null. */
-export function priorityFromLabels(labels: readonly string[]): number | null {
-  let best: number | null = null;
-  for (const label of labels) {
-    const m = /^(?:priority\s*[:/=-]?\s*|p-?)([1-4]|urgent|critical|high|medium|normal|low)$/i.exec(label.trim());
-    if (!m) continue;
-    const raw = m[1]!.toLowerCase();
-    // `p` alone only takes digits: `plow` is not a priority.
-    if (!/^priority/i.test(label.trim()) && !/^\d$/.test(raw)) continue;
-    const value = /^\d$/.test(raw) ? Number(raw) : PRIORITY_WORDS[raw]!;
-    best = best === null ? value : Math.min(best, value);
-  }
-  return best;
 }
 
 function labelNames(labels: unknown[]): string[] {

@@ -5,8 +5,8 @@
  */
 import { BatonError, ErrorCategory } from '../../../core/errors.js';
 import { normalizeState } from '../../../core/issue.js';
-import type { GithubClient } from './client.js';
-import { malformedResponse } from './errors.js';
+import type { GithubClient } from '../../github/client.js';
+import { malformedResponse } from '../../github/errors.js';
 import { recordFromGraphql, type GithubRecord } from './normalize.js';
 import { ADD_PROJECT_ITEM_MUTATION, issuesByNumberQuery, PROJECT_ITEMS_QUERY, PROJECT_QUERY, SET_PROJECT_FIELD_MUTATION } from './queries.js';
 import { findRepo, type GithubSettings, type RepoRef } from './settings.js';

@@ -3,7 +3,7 @@
  * Development links and `Fixes #n`) plus those whose head branch is the issue's branch, with their
  * review decision and combined check state. One GraphQL request.
  */
-import type { GithubClient } from './client.js';
+import type { GithubClient } from '../../github/client.js';
 import { PULL_REQUESTS_QUERY } from './queries.js';
 
 export interface PullRequestStatus {

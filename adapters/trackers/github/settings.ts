@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { TrackerConfig } from '../../../config/schema.js';
 import { BatonError, ErrorCategory } from '../../../core/errors.js';
-import { GithubProviderSchema } from '../profiles.js';
+import { GithubProviderSchema } from './profile.js';
 
 export type GithubProvider = z.output<typeof GithubProviderSchema>;
 export type StateSource = GithubProvider['state_source'];
@@ -47,6 +47,10 @@ export function githubSettings(config: TrackerConfig): GithubSettings {
       `tracker \`${config.name}\` (github) has no token; set provider.token (for example \`$GITHUB_TOKEN\`) or the GITHUB_TOKEN environment variable`,
       { retryable: false },
     );
+  }
+  // The config layer fills repo from GITHUB_REPO when it is omitted, and fails the load when neither is set.
+  if (p.repo === undefined) {
+    throw new BatonError(ErrorCategory.invalidTrackerConfig, `tracker \`${config.name}\` (github) has no repo; set provider.repo (\`owner/name\`) or GITHUB_REPO`, { retryable: false });
   }
   const list = Array.isArray(p.repo) ? p.repo : [p.repo];
   const seen = new Set<string>();

@@ -7,10 +7,10 @@
 import type { TrackerConfig } from '../../../config/schema.js';
 import { BatonError, ErrorCategory, isBatonError } from '../../../core/errors.js';
 import { normalizeState, type Issue } from '../../../core/issue.js';
-import type { Logger } from '../../../runtime/logger.js';
+import type { Logger } from '../../../base/logger.js';
 import type { AgentToolResult, AgentToolSpec, PollResult, TrackerAdapter, TrackerContext } from '../types.js';
-import { GithubClient } from './client.js';
-import { malformedResponse } from './errors.js';
+import { GithubClient } from '../../github/client.js';
+import { malformedResponse } from '../../github/errors.js';
 import { normalizeRecord, parseIssueId, rawLabelNames, recordFromRest, type GithubRecord, type Normalized } from './normalize.js';
 import { findProgressComment, progressBody } from './progress-comment.js';
 import { ProjectBoard, projectState } from './project-board.js';
@@ -220,7 +220,7 @@ export class GithubTracker implements TrackerAdapter {
       },
       'github: poll',
     );
-    return { candidates, inflight };
+    return { candidates, inflight, requests: s.requests - before.requests, rateLimitRemaining: s.coreRemaining ?? null };
   }
 
   // ---------------------------------------------------------------- writes

@@ -1,12 +1,12 @@
 /**
  * The Jira adapter's settings, read from a resolved `TrackerConfig` (secrets already substituted
- * by the config layer). The provider schema in `profiles.ts` is the source of truth for the keys.
+ * by the config layer). The provider schema in `profile.ts` is the source of truth for the keys.
  */
 import { z } from 'zod';
 import { BatonError, ErrorCategory } from '../../../core/errors.js';
 import { normalizeState } from '../../../core/issue.js';
 import type { TrackerConfig } from '../../../config/schema.js';
-import { JiraProviderSchema } from '../profiles.js';
+import { JiraProviderSchema } from './profile.js';
 
 export interface JiraSettings {
   trackerName: string;
@@ -47,6 +47,8 @@ export function parseJiraSettings(config: TrackerConfig): JiraSettings {
   const apiToken = provider.api_token?.trim() ?? '';
   if (!email) throw missing(name, 'email', 'JIRA_EMAIL');
   if (!apiToken) throw missing(name, 'api_token', 'JIRA_API_TOKEN');
+  // The config layer fills base_url from JIRA_BASE_URL when it is omitted, and fails the load when neither is set.
+  if (!provider.base_url) throw invalid(name, 'provider.base_url is missing; write the site URL (https://<site>.atlassian.net) or set JIRA_BASE_URL');
   const url = new URL(provider.base_url);
   // Basic auth carries the token in every request: never in clear text except to this machine.
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { BatonError, ErrorCategory } from '../../../core/errors.js';
 import { normalizeLabels, normalizeState, type Issue } from '../../../core/issue.js';
 import type { TrackerConfig } from '../../../config/schema.js';
-import type { Logger } from '../../../runtime/logger.js';
-import type { AgentToolResult, AgentToolSpec, PollResult, TrackerAdapter, TrackerContext } from '../types.js';
+import type { Logger } from '../../../base/logger.js';
+import type { AgentToolResult, AgentToolSpec, IssueKey, PollResult, PullRequestLink, TrackerAdapter, TrackerContext } from '../types.js';
 import { textToAdf } from './adf.js';
 import { JiraApi } from './client.js';
 import { buildReadJql } from './jql.js';
@@ -74,7 +74,7 @@ export class JiraTracker implements TrackerAdapter {
   ) {
     this.settings = parseJiraSettings(config);
     this.logger = ctx.logger.child({ tracker: config.name, tracker_kind: 'jira' });
-    this.api = new JiraApi(this.settings, this.logger);
+    this.api = new JiraApi(this.settings);
   }
 
   // ------------------------------------------------------------------ reads
@@ -123,7 +123,7 @@ export class JiraTracker implements TrackerAdapter {
     let token: string | undefined;
     for (;;) {
       const page = await this.api.attempt('searching issues', (jira) =>
-        jira.issueSearch.searchAndReconsileIssuesUsingJqlPost({ jql, fields: ISSUE_FIELDS, maxResults: this.settings.pageSize, nextPageToken: token }),
+        jira.searchJql({ jql, fields: ISSUE_FIELDS, maxResults: this.settings.pageSize, nextPageToken: token }),
       );
       if (!page.ok) {
         const gone = page.status === 400 && token === undefined ? goneIssues(page.body) : [];
@@ -187,7 +187,7 @@ export class JiraTracker implements TrackerAdapter {
   async moveToState(issue: Issue, state: string): Promise<void> {
     const target = normalizeState(state);
     const key = this.issueRef(issue);
-    const raw = await this.api.call(`reading transitions of ${issue.identifier}`, (jira) => jira.issues.getTransitions({ issueIdOrKey: key }));
+    const raw = await this.api.call(`reading transitions of ${issue.identifier}`, (jira) => jira.getTransitions(key));
     const { transitions } = parseOrThrow(TransitionsSchema, raw, 'the transitions lookup');
     const byTarget = transitions.find((t) => t.to && normalizeState(t.to.name) === target) ?? transitions.find((t) => t.name && normalizeState(t.name) === target);
     if (!byTarget) {
@@ -199,7 +199,7 @@ export class JiraTracker implements TrackerAdapter {
         { retryable: false },
       );
     }
-    await this.api.call(`moving ${issue.identifier} to ${state}`, (jira) => jira.issues.doTransition({ issueIdOrKey: key, transition: { id: byTarget.id } }));
+    await this.api.call(`moving ${issue.identifier} to ${state}`, (jira) => jira.doTransition(key, byTarget.id));
   }
 
   async addLabels(issue: Issue, labels: readonly string[]): Promise<void> {
@@ -225,7 +225,7 @@ export class JiraTracker implements TrackerAdapter {
       });
     }
     const key = this.issueRef(issue);
-    const raw = await this.api.call(`reading labels of ${issue.identifier}`, (jira) => jira.issues.getIssue({ issueIdOrKey: key, fields: ['labels'] }));
+    const raw = await this.api.call(`reading labels of ${issue.identifier}`, (jira) => jira.getIssue(key, ['labels']));
     const current = parseOrThrow(LabelsSchema, raw, 'the labels lookup').fields.labels ?? [];
     const currentNorm = new Set(current.map((l) => l.trim().toLowerCase()));
     const operations =
@@ -234,7 +234,7 @@ export class JiraTracker implements TrackerAdapter {
         : current.filter((l) => wanted.includes(l.trim().toLowerCase())).map((l) => ({ remove: l }));
     if (operations.length === 0) return;
     await this.api.call(`${op === 'add' ? 'adding labels to' : 'removing labels from'} ${issue.identifier}`, (jira) =>
-      jira.issues.editIssue({ issueIdOrKey: key, update: { labels: operations } }),
+      jira.editIssue(key, { update: { labels: operations } }),
     );
   }
 
@@ -242,27 +242,34 @@ export class JiraTracker implements TrackerAdapter {
     const key = this.issueRef(issue);
     const doc = textToAdf(body);
     const property = await this.api.attempt(`reading Baton's comment marker on ${issue.identifier}`, (jira) =>
-      jira.issueProperties.getIssueProperty({ issueIdOrKey: key, propertyKey: PROGRESS_PROPERTY }),
+      jira.getIssueProperty(key, PROGRESS_PROPERTY),
     );
     if (!property.ok && property.status !== 404) throw property.error;
     const marker = property.ok ? ProgressPropertySchema.safeParse(property.value) : undefined;
     if (marker?.success) {
       const updated = await this.api.attempt(`updating Baton's comment on ${issue.identifier}`, (jira) =>
-        jira.issueComments.updateComment({ issueIdOrKey: key, id: marker.data.value.commentId, body: { body: doc } }),
+        jira.updateComment(key, marker.data.value.commentId, doc),
       );
       if (updated.ok) return;
       // Someone deleted Baton's comment: write a new one below.
       if (updated.status !== 404) throw updated.error;
     }
-    const created = await this.api.call(`writing Baton's comment on ${issue.identifier}`, (jira) => jira.issueComments.addComment({ issueIdOrKey: key, body: doc }));
+    const created = await this.api.call(`writing Baton's comment on ${issue.identifier}`, (jira) => jira.addComment(key, doc));
     const { id } = parseOrThrow(CreatedCommentSchema, created, 'the new comment');
     await this.api.call(`marking Baton's comment on ${issue.identifier}`, (jira) =>
-      jira.issueProperties.setIssueProperty({ issueIdOrKey: key, propertyKey: PROGRESS_PROPERTY, body: { commentId: id } }),
+      jira.setIssueProperty(key, PROGRESS_PROPERTY, { commentId: id }),
+    );
+  }
+
+  /** A remote link, keyed by the pull request's URL as `globalId` so linking again updates it. */
+  async linkPullRequest(issue: IssueKey, link: PullRequestLink): Promise<void> {
+    await this.api.call(`linking ${link.title} from ${issue.identifier}`, (jira) =>
+      jira.createOrUpdateRemoteIssueLink(this.issueRef(issue), { globalId: link.url, relationship: 'pull request', object: { url: link.url, title: link.title } }),
     );
   }
 
   /** Jira accepts the numeric id or the key wherever an issue is named. */
-  private issueRef(issue: Issue): string {
+  private issueRef(issue: IssueKey): string {
     return issue.id || issue.identifier;
   }
 

@@ -18,8 +18,6 @@ const nonBlank = z.string().trim().min(1);
 const optionalString = z.string().nullable().optional().catch(null);
 const optionalRef = <T extends z.ZodType>(schema: T) => schema.nullable().optional().catch(null);
 
-const StateSchema = z.object({ name: z.string(), type: optionalString });
-
 const RelationSchema = z.object({
   type: z.string(),
   issue: z

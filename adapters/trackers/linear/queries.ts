@@ -91,6 +91,12 @@ mutation BatonCommentCreate($input: CommentCreateInput!) {
   commentCreate(input: $input) { success comment { id url } }
 }`;
 
+/** The issue's link to its pull request; Linear updates the attachment with the same issue and URL. */
+export const ATTACHMENT_CREATE_MUTATION = /* GraphQL */ `
+mutation BatonAttachmentCreate($input: AttachmentCreateInput!) {
+  attachmentCreate(input: $input) { success attachment { id } }
+}`;
+
 export const COMMENT_UPDATE_MUTATION = /* GraphQL */ `
 mutation BatonCommentUpdate($id: String!, $input: CommentUpdateInput!) {
   commentUpdate(id: $id, input: $input) { success comment { id } }

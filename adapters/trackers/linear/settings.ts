@@ -1,12 +1,12 @@
 /**
  * The Linear adapter's settings, read from a resolved `TrackerConfig` (secrets already substituted
- * by the config layer). The provider schema in `profiles.ts` is the source of truth for the keys.
+ * by the config layer). The provider schema in `profile.ts` is the source of truth for the keys.
  */
 import { z } from 'zod';
 import { BatonError, ErrorCategory } from '../../../core/errors.js';
 import { normalizeState } from '../../../core/issue.js';
 import type { TrackerConfig } from '../../../config/schema.js';
-import { LinearProviderSchema } from '../profiles.js';
+import { LinearProviderSchema } from './profile.js';
 
 export interface LinearSettings {
   trackerName: string;

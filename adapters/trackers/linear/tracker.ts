@@ -7,12 +7,13 @@ import { z } from 'zod';
 import { BatonError, ErrorCategory } from '../../../core/errors.js';
 import { normalizeLabels, normalizeState, type Issue } from '../../../core/issue.js';
 import type { TrackerConfig } from '../../../config/schema.js';
-import type { Logger } from '../../../runtime/logger.js';
-import type { AgentToolResult, AgentToolSpec, PollResult, TrackerAdapter, TrackerContext } from '../types.js';
+import type { Logger } from '../../../base/logger.js';
+import type { AgentToolResult, AgentToolSpec, IssueKey, PollResult, PullRequestLink, TrackerAdapter, TrackerContext } from '../types.js';
 import { LinearApi } from './client.js';
 import { candidateFilter, CursorTrail, inflightFilter } from './filters.js';
 import { normalizeLinearIssue, type LinearNormalizeContext } from './normalize.js';
 import {
+  ATTACHMENT_CREATE_MUTATION,
   COMMENT_CREATE_MUTATION,
   COMMENT_UPDATE_MUTATION,
   ISSUE_TEAM_QUERY,
@@ -250,6 +251,14 @@ export class LinearTracker implements TrackerAdapter {
       ? (await this.api.request<Record<string, unknown> | null>(COMMENT_UPDATE_MUTATION, { id: existing.id, input: { body: text } }, action))?.commentUpdate
       : (await this.api.request<Record<string, unknown> | null>(COMMENT_CREATE_MUTATION, { input: { issueId: issue.id, body: text } }, action))?.commentCreate;
     this.requireSuccess(payload, action);
+  }
+
+  /** An attachment on the issue: Linear's own place for a pull request (one per URL). */
+  async linkPullRequest(issue: IssueKey, link: PullRequestLink): Promise<void> {
+    const action = `linking ${link.title} from ${issue.identifier}`;
+    const input = { issueId: issue.id, url: link.url, title: link.title, subtitle: 'Pull request followed by Baton' };
+    const result = await this.api.request<{ attachmentCreate?: unknown }>(ATTACHMENT_CREATE_MUTATION, { input }, action);
+    this.requireSuccess(result?.attachmentCreate, action);
   }
 
   private async updateIssue(issue: Issue, input: Record<string, unknown>, action: string): Promise<void> {

@@ -10,15 +10,16 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { resolveWorkspacePath } from '../../../activities/workspace.js';
+import { resolveWorkspacePath } from '../../../workspace/workspace.js';
 import { nativeCodexBinary } from '../../../adapters/agents/codex/locate-binary.js';
 import type { AgentToolbox, SessionContext } from '../../../adapters/agents/types.js';
 import type { AgentToolResult, AgentToolSpec } from '../../../adapters/trackers/types.js';
 import { CodexSchema, type BatonConfig, type CodexConfig, type ResolvedStage, type TrackerConfig } from '../../../config/schema.js';
 import type { AgentEvent } from '../../../core/agent-events.js';
 import type { Issue } from '../../../core/issue.js';
-import { silentLogger } from '../../../runtime/logger.js';
+import { silentLogger } from '../../../base/logger.js';
 import { startModelServer, type ModelServer } from '../../support/model-server/index.js';
+import { scaled } from '../../helpers/time.js';
 
 const run = promisify(execFile);
 
@@ -173,8 +174,8 @@ export function sessionContext(h: CodexHarness, options: ContextOptions): Sessio
     command: offlineCodexCommand(h.server.url, { catalogPath: h.catalogPath }),
     thread_sandbox: 'danger-full-access',
     approval_policy: 'never',
-    read_timeout_ms: 10_000,
-    turn_timeout_ms: 30_000,
+    read_timeout_ms: scaled(10_000),
+    turn_timeout_ms: scaled(30_000),
     ...options.codex,
   });
   const trackers: TrackerConfig[] = (options.trackers ?? []).map((t, i) => ({
@@ -211,13 +212,13 @@ export function sessionContext(h: CodexHarness, options: ContextOptions): Sessio
   };
 }
 
-/** Resolves once `events` holds one matching `predicate` (polls; for mid-turn actions). */
+/** Resolves once `events` holds one matching `predicate` within `timeoutMs` (scaled; polls; for mid-turn actions). */
 export async function waitForEvent(events: AgentEvent[], predicate: (e: AgentEvent) => boolean, timeoutMs = 20_000): Promise<AgentEvent> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   for (;;) {
     const found = events.find(predicate);
     if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no matching event within ${timeoutMs} ms; saw: ${events.map((e) => e.event + (e.message ? `(${e.message})` : '')).join(', ')}`);
+    if (Date.now() > deadline) throw new Error(`no matching event within ${scaled(timeoutMs)} ms; saw: ${events.map((e) => e.event + (e.message ? `(${e.message})` : '')).join(', ')}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

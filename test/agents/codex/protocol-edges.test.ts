@@ -4,15 +4,16 @@
  * §17.5). The real-binary behaviour is covered in session.test.ts.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCodexBackend } from '../../../adapters/agents/codex/backend.js';
 import { isBatonError } from '../../../core/errors.js';
-import { processAlive } from '../../../runtime/process.js';
+import { processAlive } from '../../../base/process.js';
 import { sessionContext, shellQuote, testIssue, type CodexHarness } from './harness.js';
+import { scaled } from '../../helpers/time.js';
 
 const STUB = fileURLToPath(new URL('./stub-app-server.mjs', import.meta.url));
 const backend = createCodexBackend({ interruptGraceMs: 300, closeGraceMs: 200 });
@@ -50,6 +51,10 @@ interface StubRun {
   ignoreInterrupt?: boolean;
   requestApproval?: Parameters<typeof sessionContext>[1]['requestApproval'];
   signal?: AbortSignal;
+  /** Added to the app-server's environment. */
+  env?: Record<string, string>;
+  /** The command line that starts the stub (`codex.command`, a shell command); default node + stub. */
+  command?: string;
 }
 
 /** Start a session on the stub; returns it, its context and a reader for what Baton sent. */
@@ -61,11 +66,12 @@ async function stubSession(run: StubRun) {
     STUB_LOG: logFile,
     STUB_SCRIPT: JSON.stringify(run.script ?? []),
     ...(run.ignoreInterrupt ? { STUB_IGNORE_INTERRUPT: '1' } : {}),
+    ...run.env,
   };
   const ctx = sessionContext(h, {
     workspace,
     env,
-    codex: { command: `${shellQuote(process.execPath)} ${shellQuote(STUB)}`, approval_policy: run.policy ?? 'never', read_timeout_ms: 5_000 },
+    codex: { command: run.command ?? `${shellQuote(process.execPath)} ${shellQuote(STUB)}`, approval_policy: run.policy ?? 'never', read_timeout_ms: scaled(5_000) },
     ...(run.requestApproval ? { requestApproval: run.requestApproval } : {}),
     ...(run.signal ? { signal: run.signal } : {}),
   });
@@ -173,6 +179,105 @@ describe('codex backend against a scripted app-server', () => {
     expect(result.outcome).toBe('completed');
     expect(ctx.events.filter((e) => e.event === 'malformed').map((e) => e.message)).toEqual(['{"method": broken']);
     expect(ctx.events.some((e) => e.event === 'other_message')).toBe(true);
+  });
+
+  it('§17.5 launches codex.command with bash -lc in the workspace: a login profile is read, the cwd is the workspace, the shell expands the command', async () => {
+    const home = await mkdtemp(path.join(base, 'home-'));
+    await writeFile(path.join(home, '.bash_profile'), 'export STUB_LOGIN_PROFILE=sourced\n');
+    const startLog = path.join(base, 'start-LOGIN-1.jsonl');
+    const { session, ctx } = await stubSession({
+      identifier: 'LOGIN-1',
+      env: { HOME: home, STUB_START_LOG: startLog, STUB_NODE: process.execPath },
+      // `$STUB_NODE` only means something to a shell.
+      command: `env STUB_FLAG=through-a-shell "$STUB_NODE" ${shellQuote(STUB)}`,
+      script: [{ complete: 'completed' }],
+    });
+    await session.runTurn({ turn: 1, maxTurns: 1, prompt: 'go' });
+    await session.close();
+    const [seen] = (await readFile(startLog, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(seen).toEqual({ cwd: ctx.workspace, loginProfile: 'sourced', flag: 'through-a-shell' });
+  });
+
+  it('§17.5 stderr lines during a turn are diagnostics only: never parsed as protocol, never malformed events', async () => {
+    const { session, ctx, sent } = await stubSession({
+      identifier: 'STDERR-1',
+      script: [
+        { stderr: 'WARN codex_core: retrying a request' },
+        { stderr: '{"broken json' },
+        // Were stderr read as protocol, this request would get an answer on stdin.
+        { stderr: JSON.stringify({ id: 99, method: 'item/tool/call', params: { tool: 'x', arguments: {} } }) },
+        { send: { method: 'item/agentMessage/delta', params: { delta: 'still here' } } },
+        { complete: 'completed' },
+      ],
+    });
+    const result = await session.runTurn({ turn: 1, maxTurns: 1, prompt: 'go' });
+    await session.close();
+    expect(result.outcome).toBe('completed');
+    expect(ctx.events.filter((e) => e.event === 'malformed' || e.event === 'other_message')).toEqual([]);
+    expect((await sent()).some((m) => m.id === 99)).toBe(false);
+    expect(ctx.events.map((e) => e.event)).toContain('turn_completed');
+  });
+
+  // The two shapes Codex 0.169 uses to ask before an MCP tool runs, as the real binary sends them.
+  const mcpElicitation = (id: number) =>
+    request(id, 'mcpServer/elicitation/request', {
+      threadId: 'thread-1',
+      turnId: 'turn-1',
+      serverName: 'probe',
+      mode: 'form',
+      _meta: { codex_approval_kind: 'mcp_tool_call', persist: ['session', 'always'], tool_name: 'save_note', tool_params: { text: 'hello' } },
+      message: 'Allow the probe MCP server to run tool "save_note"?',
+      requestedSchema: { type: 'object', properties: {} },
+    });
+  const mcpQuestion = (id: number) =>
+    request(id, 'item/tool/requestUserInput', {
+      threadId: 'thread-1',
+      turnId: 'turn-1',
+      itemId: 'call_1',
+      questions: [
+        {
+          id: 'mcp_tool_call_approval_call_1',
+          header: 'Approve app tool call?',
+          question: 'Allow the probe MCP server to run tool "save_note"?',
+          isOther: false,
+          isSecret: false,
+          options: [
+            { label: 'Allow', description: 'Run the tool and continue.' },
+            { label: 'Allow for this session', description: 'Run the tool and remember this choice for this session.' },
+            { label: 'Cancel', description: 'Cancel this tool call.' },
+          ],
+        },
+      ],
+      isBlocking: true,
+      autoResolutionMs: null,
+    });
+
+  it('§17.5 approves MCP tool calls for the session under approval_policy never, in both of Codex’s shapes', async () => {
+    const { session, ctx, sent } = await stubSession({
+      identifier: 'MCP-AUTO-1',
+      script: [mcpElicitation(11), mcpQuestion(12), { await: 11 }, { await: 12 }, { complete: 'completed' }],
+    });
+    const result = await session.runTurn({ turn: 1, maxTurns: 1, prompt: 'go' });
+    await session.close();
+    expect(result.outcome).toBe('completed');
+    const answers = Object.fromEntries((await sent()).filter((m) => m.method === undefined).map((m) => [String(m.id), m.result]));
+    expect(answers).toEqual({
+      '11': { action: 'accept', content: {}, _meta: { persist: 'session' } },
+      '12': { answers: { mcp_tool_call_approval_call_1: { answers: ['Allow for this session'] } } },
+    });
+    expect(ctx.events.filter((e) => e.event === 'approval_auto_approved').map((e) => e.message)).toEqual([
+      'run the MCP tool `save_note` of server probe (Allow the probe MCP server to run tool "save_note"?)',
+      'approve an MCP tool call: Allow the probe MCP server to run tool "save_note"?',
+    ]);
+    expect(ctx.events.some((e) => e.event === 'turn_input_required')).toBe(false);
+  });
+
+  it('§17.5 without an operator channel, other policies decline an MCP tool call and end the turn as approval_required', async () => {
+    const { session, sent } = await stubSession({ identifier: 'MCP-DECLINE-1', policy: 'untrusted', script: [mcpQuestion(13)] });
+    const result = await session.runTurn({ turn: 1, maxTurns: 1, prompt: 'go' });
+    await session.close();
+    expect(result).toMatchObject({ outcome: 'input_required', error: { category: 'approval_required' } });
+    expect((await sent()).find((m) => m.id === 13 && m.method === undefined)?.result).toEqual({ answers: { mcp_tool_call_approval_call_1: { answers: ['Cancel'] } } });
   });
 
   it('maps a failed turn to turn_failed with the reason', async () => {

@@ -10,9 +10,10 @@ import { createCodexBackend } from '../../../adapters/agents/codex/backend.js';
 import { descendantPids } from '../../../adapters/agents/codex/launch.js';
 import type { AgentSession } from '../../../adapters/agents/types.js';
 import { TokenAccountant } from '../../../core/agent-events.js';
-import { processAlive } from '../../../runtime/process.js';
+import { processAlive } from '../../../base/process.js';
 import { DEFAULT_USAGE } from '../../support/model-server/index.js';
 import { createCodexHarness, fakeToolbox, offlineCodexCommand, sessionContext, waitForEvent, type CodexHarness } from './harness.js';
+import { scaled } from '../../helpers/time.js';
 
 const backend = createCodexBackend({ interruptGraceMs: 2_000, closeGraceMs: 500 });
 let h: CodexHarness;
@@ -40,7 +41,7 @@ function requestsSince(from: number) {
 
 /** The process tree under `root` once a process named `comm` is part of it. */
 async function waitForDescendant(root: number, comm: string): Promise<number[]> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + scaled(10_000);
   for (;;) {
     const tree = [root, ...descendantPids(root)];
     const names = await Promise.all(tree.map((pid) => readFile(`/proc/${pid}/comm`, 'utf8').then((c) => c.trim(), () => '')));

@@ -7,15 +7,17 @@
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveWorkspacePath } from '../../../activities/workspace.js';
+import { resolveWorkspacePath } from '../../../workspace/workspace.js';
 import { createOpenAIBackend, type OpenAIBackendOptions } from '../../../adapters/agents/openai/backend.js';
 import type { AgentSession, AgentToolbox, SessionContext, TurnResult } from '../../../adapters/agents/types.js';
 import { loadConfig } from '../../../config/load.js';
+import { trackerProfiles } from '../../../adapters/trackers/index.js';
 import type { BatonConfig } from '../../../config/schema.js';
 import type { AgentEvent } from '../../../core/agent-events.js';
-import { silentLogger } from '../../../runtime/logger.js';
+import { silentLogger } from '../../../base/logger.js';
 import { startModelServer, type LoggedRequest, type ModelServer } from '../../support/model-server/index.js';
 import { fakeToolbox, testIssue } from '../codex/harness.js';
+import { pollUntil, scaled } from '../../helpers/time.js';
 
 export { fakeToolbox };
 
@@ -58,7 +60,7 @@ export async function createOpenAIHarness(): Promise<OpenAIHarness> {
     hostEnv,
     async config(options = {}) {
       const file = path.join(base, `baton-${++configs}.yaml`);
-      const openai = { model: 'fake-model', base_url: '$FAKE_MODEL_URL', turn_timeout_ms: 20_000, ...options.openai };
+      const openai = { model: 'fake-model', base_url: '$FAKE_MODEL_URL', turn_timeout_ms: scaled(20_000), ...options.openai };
       const text = [
         'tracker:',
         '  kind: linear',
@@ -78,7 +80,7 @@ export async function createOpenAIHarness(): Promise<OpenAIHarness> {
         '',
       ].join('\n');
       await writeFile(file, text);
-      return loadConfig(file, { env: hostEnv }).config;
+      return loadConfig(file, { env: hostEnv, trackerProfiles }).config;
     },
     async workspaceFor(identifier) {
       const dir = await resolveWorkspacePath(root, identifier);
@@ -183,12 +185,7 @@ export async function liveGroupMembers(pgid: number): Promise<number[]> {
   return members;
 }
 
-/** Poll `condition` until it holds or `timeoutMs` passes; returns its last value (no timing assert). */
+/** Poll `condition` until it holds or `timeoutMs` (scaled) passes; returns its last value (no timing assert). */
 export async function eventually(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return pollUntil(condition, timeoutMs, 25);
 }

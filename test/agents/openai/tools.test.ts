@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PathRefusedError, resolveWorkspaceFile } from '../../../adapters/agents/openai/paths.js';
 import { OutputWindow, truncateMiddle } from '../../../adapters/agents/openai/output-window.js';
 import { parseToolArguments, runWorkspaceTool, withUnset, workspaceToolDeclarations, type WorkspaceToolContext } from '../../../adapters/agents/openai/tools.js';
+import { scaled } from '../../helpers/time.js';
 
 let base: string;
 let workspace: string;
@@ -35,8 +36,8 @@ const ctx = (over: Partial<WorkspaceToolContext> = {}): WorkspaceToolContext => 
   // An empty HOME keeps the login shell from sourcing this machine's profile (and its noise).
   env: { PATH: process.env.PATH, HOME: base },
   signal: new AbortController().signal,
-  shellTimeoutMs: 20_000,
-  maxShellTimeoutMs: 20_000,
+  shellTimeoutMs: scaled(20_000),
+  maxShellTimeoutMs: scaled(20_000),
   maxOutputChars: 10_000,
   ...over,
 });

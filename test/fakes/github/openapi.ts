@@ -21,6 +21,18 @@ export const FAKE_OPERATIONS = [
   'issues/list-comments',
   'issues/create-comment',
   'issues/update-comment',
+  // pull requests, checks and statuses (test/fakes/github/pulls.ts)
+  'pulls/list',
+  'pulls/get',
+  'pulls/create',
+  'pulls/merge',
+  'pulls/list-reviews',
+  'pulls/list-comments-for-review',
+  'pulls/create-reply-for-review-comment',
+  'checks/list-for-ref',
+  'repos/get-combined-status-for-ref',
+  'actions/download-job-logs-for-workflow-run',
+  'git/delete-ref',
 ] as const;
 export type FakeOperationId = (typeof FAKE_OPERATIONS)[number];
 
@@ -114,7 +126,8 @@ function templateRegex(template: string): { regex: RegExp; names: string[]; lite
       const m = /^\{(.+)\}$/.exec(segment);
       if (m) {
         names.push(m[1]!);
-        return '([^/]+)';
+        // A git ref may hold slashes (`heads/baton/ENG-1`), as GitHub accepts them unencoded.
+        return m[1] === 'ref' ? '(.+)' : '([^/]+)';
       }
       literals += 1;
       return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

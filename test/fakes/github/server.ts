@@ -1,5 +1,6 @@
 /**
- * A local GitHub API for tests: REST issues, labels and comments plus `/graphql`, served on
+ * A local GitHub API for tests: REST issues, labels and comments, pull requests with their reviews,
+ * check runs, commit statuses, job logs and merges (pulls.ts), plus `/graphql`, served on
  * 127.0.0.1. Requests and responses are validated against GitHub's own descriptions (OpenAPI for
  * REST, the public schema for GraphQL); every mismatch lands in `problems`, so a client that sends
  * what GitHub would refuse, or a fake that answers what GitHub never would, fails the test.
@@ -7,11 +8,15 @@
  * `Link` pagination, `x-ratelimit-*` headers, primary and secondary limits, 401 without a token.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { runGraphql } from './graphql.js';
+import { HttpError, onlyParams, paginate, type Handler, type HandlerContext, type HandlerResult } from './http.js';
 import { describeErrors, matchOperation, type FakeOperationId } from './openapi.js';
+import { FaultQueue, inScope, type RequestScope } from '../shared/faults.js';
+import { listenLocal } from '../shared/http.js';
 import { GithubStore, type FakeComment, type FakeIssue, type FakeProject, type IssueSeed, type PullSeed } from './store.js';
+import { PullRequestWorld, type FakeMerge } from './pulls.js';
+import type { FakeGit } from './git.js';
 
 /** A misbehaviour the next matching request gets instead of a normal answer. */
 export type GithubFault =
@@ -29,7 +34,7 @@ export type GithubFault =
   | { kind: 'connection-reset' };
 
 /** Which requests a fault applies to, and how many times (default once). */
-export type FaultSpec = GithubFault & { method?: string; path?: string | RegExp; times?: number };
+export type FaultSpec = GithubFault & RequestScope & { times?: number };
 
 export interface RecordedRequest {
   method: string;
@@ -71,34 +76,16 @@ export interface GithubFake {
   setProjectStatus(project: FakeProject, issue: FakeIssue, status: string | null): void;
   projectStatus(project: FakeProject, issue: FakeIssue): string | null;
   inject(fault: FaultSpec): void;
+  /** Pull requests, CI results, reviews, protection and merges (tests play CI and reviewers here). */
+  pulls: PullRequestWorld;
+  /** Back `repo`'s branches with `git` (a bare repository the agents push to). */
+  useGit(repo: string, git: FakeGit): void;
+  /** Merges done through the API, oldest first. */
+  merges(repo: string): readonly FakeMerge[];
   /** Forget recorded requests and rate-limit use (not data). */
   resetRequests(): void;
   close(): Promise<void>;
 }
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-interface HandlerContext {
-  url: URL;
-  params: Record<string, unknown>;
-  query: Record<string, unknown>;
-  body: unknown;
-}
-
-interface HandlerResult {
-  status: number;
-  body: unknown;
-  link?: string;
-}
-
-type Handler = (ctx: HandlerContext) => HandlerResult;
 
 const DOCS = 'https://docs.github.com/rest';
 const LIST_OPERATIONS = new Set<FakeOperationId>(['issues/list-for-repo', 'issues/list-comments']);
@@ -111,27 +98,6 @@ function sortIssues(issues: FakeIssue[], sort: string, direction: string): FakeI
   return [...issues].sort((a, b) => (key(a) < key(b) ? -sign : key(a) > key(b) ? sign : sign * (a.number - b.number)));
 }
 
-function paginate<T>(items: T[], ctx: HandlerContext): { page: T[]; link?: string } {
-  const perPage = Math.min(Number(ctx.query.per_page ?? 30), 100);
-  const page = Number(ctx.query.page ?? 1);
-  const last = Math.max(1, Math.ceil(items.length / perPage));
-  const at = (n: number) => {
-    const u = new URL(ctx.url);
-    u.searchParams.set('page', String(n));
-    return u.toString();
-  };
-  const rels: string[] = [];
-  if (page > 1) rels.push(`<${at(page - 1)}>; rel="prev"`);
-  if (page < last) rels.push(`<${at(page + 1)}>; rel="next"`, `<${at(last)}>; rel="last"`);
-  if (page > 1) rels.push(`<${at(1)}>; rel="first"`);
-  return { page: items.slice((page - 1) * perPage, page * perPage), link: rels.length ? rels.join(', ') : undefined };
-}
-
-function onlyParams(ctx: HandlerContext, implemented: readonly string[]): void {
-  const extra = Object.keys(ctx.query).filter((k) => !implemented.includes(k));
-  if (extra.length) throw new HttpError(500, `fake: query parameter(s) ${extra.join(', ')} are valid on GitHub but not implemented by the fake`);
-}
-
 function labelNames(body: unknown): string[] {
   const list = Array.isArray(body) ? body : ((body as { labels?: unknown[] } | null)?.labels ?? []);
   return list.map((l) => (typeof l === 'string' ? l : String((l as { name?: unknown }).name ?? ''))).filter(Boolean);
@@ -142,11 +108,13 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
   const token = options.token ?? 'ghp_fake';
   const requests: RecordedRequest[] = [];
   const problems: string[] = [];
-  const faults: Array<FaultSpec & { left: number }> = [];
+  const faults = new FaultQueue<FaultSpec>();
   const used = { core: 0, graphql: 0 };
   const resetAt = Math.floor(Date.now() / 1000) + 3600;
   const LIMIT = 5000;
   let store: GithubStore;
+  let world: PullRequestWorld;
+  let pullHandlers: Record<string, Handler>;
 
   const issueOf = (ctx: HandlerContext): FakeIssue => {
     const repo = store.findRepo(String(ctx.params.owner), String(ctx.params.repo));
@@ -155,7 +123,7 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
     return issue;
   };
 
-  const handlers: Record<FakeOperationId, Handler> = {
+  const handlers: Partial<Record<FakeOperationId, Handler>> = {
     'issues/list-for-repo': (ctx) => {
       onlyParams(ctx, ['state', 'labels', 'sort', 'direction', 'since', 'per_page', 'page']);
       const repo = store.findRepo(String(ctx.params.owner), String(ctx.params.repo));
@@ -230,17 +198,7 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
   };
 
   function takeFault(method: string, pathname: string, accept: (f: GithubFault) => boolean): GithubFault | null {
-    const index = faults.findIndex(
-      (f) =>
-        (!f.method || f.method.toUpperCase() === method) &&
-        (!f.path || (typeof f.path === 'string' ? f.path === pathname : f.path.test(pathname))) &&
-        accept(f),
-    );
-    if (index < 0) return null;
-    const fault = faults[index]!;
-    fault.left -= 1;
-    if (fault.left <= 0) faults.splice(index, 1);
-    return fault;
+    return faults.takeWhere((f) => inScope(f, method, pathname) && accept(f)) ?? null;
   }
 
   function rateHeaders(resource: 'core' | 'graphql', exhausted = false): Record<string, string> {
@@ -335,6 +293,16 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
       }
     }
 
+    // A job log's redirect target: signed by its URL, as GitHub's blob storage is, so no token.
+    const log = /^\/_fake\/job-logs\/([^/]+\/[^/]+)\/(\d+)$/.exec(url.pathname);
+    if (method === 'GET' && log) {
+      const text = world.jobLog(log[1]!, Number(log[2]));
+      record.status = text === null ? 404 : 200;
+      res.writeHead(record.status, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(text ?? 'Not Found');
+      return;
+    }
+
     const auth = req.headers.authorization ?? '';
     const given = /^(?:token|bearer)\s+(.+)$/i.exec(auth)?.[1];
     if (given !== token) {
@@ -376,7 +344,9 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
 
     let result: HandlerResult;
     try {
-      result = handlers[operation.id]({ url, params, query, body });
+      const handler = handlers[operation.id] ?? pullHandlers[operation.id];
+      if (!handler) throw new HttpError(500, `fake: no handler for ${operation.id}`);
+      result = handler({ url, params, query, body });
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       if (err.status === 500) problems.push(err.message);
@@ -395,7 +365,7 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
     const broken = result.link && LIST_OPERATIONS.has(operation.id) ? takeFault(method, url.pathname, (f) => f.kind === 'broken-pagination') : null;
     if (broken?.kind === 'broken-pagination') result.link = `<${broken.next ?? url.toString()}>; rel="next"`;
 
-    const headers: Record<string, string> = result.link ? { link: result.link } : {};
+    const headers: Record<string, string> = { ...(result.link ? { link: result.link } : {}), ...result.headers };
     if (method === 'GET' && result.status === 200) {
       const etag = `W/"${createHash('sha1').update(JSON.stringify(result.body)).update(result.link ?? '').digest('hex')}"`;
       headers.etag = etag;
@@ -409,16 +379,15 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
     return reply(result.status, result.body, headers);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      problems.push(`fake crashed: ${(err as Error).stack ?? String(err)}`);
-      if (!res.headersSent) send(res, 500, { message: 'fake crashed' }, {});
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenLocal(
+    handle,
+    (res) => send(res, 500, { message: 'fake crashed' }, {}),
+    (err) => problems.push(`fake crashed: ${(err as Error).stack ?? String(err)}`),
+  );
+  const url = server.url;
   store = new GithubStore(url);
+  world = new PullRequestWorld(store);
+  pullHandlers = world.handlers();
 
   const existing = (repo: string, number: number): FakeIssue => {
     const issue = store.repo(repo).issues.get(number);
@@ -484,19 +453,20 @@ export async function startGithubFake(options: GithubFakeOptions = {}): Promise<
       const item = project.items.find((i) => i.issue === issue);
       return project.field.options.find((o) => o.id === item?.optionId)?.name ?? null;
     },
-    inject(fault) {
-      faults.push({ ...fault, left: fault.times ?? 1 });
+    inject: (fault) => faults.inject(fault),
+    get pulls() {
+      return world;
     },
+    useGit(repo, git) {
+      world.repo(repo, git);
+    },
+    merges: (repo) => world.repo(repo).merges,
     resetRequests() {
       requests.length = 0;
       used.core = 0;
       used.graphql = 0;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
   return fake;
 }

@@ -1,78 +1,74 @@
 /**
- * The Jira fake's contract, taken from the zod schemas jira.js ships (generated from Atlassian's
- * REST v3 specification): request bodies are checked strictly (unknown keys rejected, as a typo
- * would be lost on the real API), responses loosely as the client does, and the issue fields the
- * spec leaves as `record<string, any>` against their own published sub-schemas.
+ * The Jira fake's contract, taken from the REST v3 models jira.js publishes (generated from
+ * Atlassian's OpenAPI document; rebuilt as zod by schema-from-types.ts): request bodies are checked
+ * strictly (unknown keys rejected, as a typo would be lost on the real API), responses loosely as a
+ * client reads them, and the issue fields the models leave as a free-form record against their own
+ * published sub-models.
  */
+import type { Comment, Document, EnhancedSearchRequest, IssueUpdateDetails, LinkIssueRequestJson, RemoteIssueLinkRequest } from 'jira.js/version3/models';
 import { z } from 'zod';
-import {
-  CommentInputSchema,
-  CommentSchema,
-  DocumentSchema,
-  EntityPropertySchema,
-  ErrorCollectionSchema,
-  IssueLinkSchema,
-  IssueSchema,
-  IssueUpdateDetailsSchema,
-  LinkIssueRequestJsonSchema,
-  PageOfCommentsSchema,
-  PrioritySchema,
-  ProjectSchema,
-  SearchAndReconcileRequestSchema,
-  SearchAndReconcileResultsSchema,
-  StatusDetailsSchema,
-  TransitionsSchema,
-  UserDetailsSchema,
-} from 'jira.js/cloud';
+import { jiraModel } from './schema-from-types.js';
 
-/** Strict version of a jira.js object schema: what the fake demands of a request body. */
-export function strictBody<S extends z.core.$ZodShape>(schema: z.ZodObject<S>) {
-  return z.strictObject(schema.shape);
+/** A model that is a plain object (no index signature), so it can be extended. */
+function objectModel(name: string, mode: 'strict' | 'loose' = 'loose'): z.ZodObject {
+  const schema = jiraModel(name, mode);
+  if (!(schema instanceof z.ZodObject)) throw new Error(`jira.js model ${name} is not a plain object`);
+  return schema;
 }
 
 const jiraTimestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not a Jira timestamp');
 
-/** Per-field schemas for `Issue.fields` (the spec types it as a free-form record). */
+/** Per-field schemas for `Issue.fields` (the models type it as a free-form record). */
 const FIELD_SCHEMAS: Record<string, z.ZodType> = {
   summary: z.string(),
-  description: DocumentSchema.nullable(),
-  status: StatusDetailsSchema,
+  description: jiraModel('Document').nullable(),
+  status: jiraModel('StatusDetails'),
   labels: z.array(z.string()),
-  assignee: UserDetailsSchema.nullable(),
-  priority: PrioritySchema.nullable(),
+  assignee: jiraModel('UserDetails').nullable(),
+  priority: jiraModel('Priority').nullable(),
   created: jiraTimestamp,
   updated: jiraTimestamp,
-  issuelinks: z.array(IssueLinkSchema),
-  project: ProjectSchema,
-  comment: PageOfCommentsSchema,
+  issuelinks: z.array(jiraModel('IssueLink')),
+  project: jiraModel('Project'),
+  comment: jiraModel('PageOfComments'),
 };
 
-const IssueWithFieldsSchema = IssueSchema.superRefine((issue, ctx) => {
-  for (const [name, value] of Object.entries((issue.fields ?? {}) as Record<string, unknown>)) {
-    const schema = FIELD_SCHEMAS[name];
-    if (!schema) {
-      ctx.addIssue({ code: 'custom', path: ['fields', name], message: 'the fake renders a field it has no schema for' });
-      continue;
+/** An issue as the fake renders it: the model's envelope (id, key, self…) and every field checked on its own. */
+const IssueWithFieldsSchema = objectModel('Issue')
+  .extend({ fields: z.record(z.string(), z.unknown()) })
+  .superRefine((issue, ctx) => {
+    for (const [name, value] of Object.entries(issue.fields as Record<string, unknown>)) {
+      const schema = FIELD_SCHEMAS[name];
+      if (!schema) {
+        ctx.addIssue({ code: 'custom', path: ['fields', name], message: 'the fake renders a field it has no schema for' });
+        continue;
+      }
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['fields', name, ...issue.path] } as never);
     }
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['fields', name, ...issue.path] } as never);
-  }
-});
+  });
 
 export const ResponseSchemas = {
-  search: SearchAndReconcileResultsSchema.extend({ issues: z.array(IssueWithFieldsSchema).optional() }),
+  search: objectModel('SearchAndReconcileResults').extend({ issues: z.array(IssueWithFieldsSchema).optional() }),
   issue: IssueWithFieldsSchema,
-  transitions: TransitionsSchema,
-  comment: CommentSchema,
-  comments: PageOfCommentsSchema,
-  property: EntityPropertySchema,
-  error: ErrorCollectionSchema,
+  transitions: jiraModel('Transitions'),
+  comment: jiraModel('Comment'),
+  comments: jiraModel('PageOfComments'),
+  property: jiraModel('EntityProperty'),
+  remoteLink: jiraModel('RemoteIssueLinkIdentifies'),
+  error: jiraModel('ErrorCollection'),
 } as const;
 
+/** The runtime schema checks the shape; the published declaration of the same model types it. */
+const typed = <T>(schema: z.ZodType): z.ZodType<T> => schema as z.ZodType<T>;
+
 export const RequestSchemas = {
-  search: strictBody(SearchAndReconcileRequestSchema),
-  editIssue: strictBody(IssueUpdateDetailsSchema),
-  transition: strictBody(IssueUpdateDetailsSchema).extend({ transition: z.looseObject({ id: z.string() }) }),
-  comment: strictBody(CommentInputSchema).extend({ body: DocumentSchema }),
-  link: strictBody(LinkIssueRequestJsonSchema),
+  search: typed<EnhancedSearchRequest>(objectModel('EnhancedSearchRequest', 'strict')),
+  editIssue: typed<IssueUpdateDetails>(objectModel('IssueUpdateDetails', 'strict')),
+  transition: typed<IssueUpdateDetails & { transition: { id: string } }>(
+    objectModel('IssueUpdateDetails', 'strict').extend({ transition: z.looseObject({ id: z.string() }) }),
+  ),
+  comment: typed<Comment & { body: Document }>(objectModel('Comment', 'strict').extend({ body: jiraModel('Document') })),
+  link: typed<LinkIssueRequestJson>(objectModel('LinkIssueRequestJson', 'strict')),
+  remoteLink: typed<RemoteIssueLinkRequest>(objectModel('RemoteIssueLinkRequest', 'strict')),
 } as const;

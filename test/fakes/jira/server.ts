@@ -1,27 +1,31 @@
 /**
  * A local Jira Cloud REST v3 API on 127.0.0.1 for tests: enhanced JQL search with
  * `nextPageToken`, issues, transitions, labels, ADF comments, issue properties and issue links.
- * Requests and responses are validated against the zod schemas jira.js ships (see schemas.ts); a
+ * Requests and responses are validated against the REST v3 models jira.js publishes (schemas.ts); a
  * response the fake cannot prove valid is answered with 500 and recorded in `schemaViolations`.
  * Requires Basic auth, counts requests and injects Jira's faults: 5xx, a malformed body, broken
  * pagination, 429 with Retry-After, dropped connections.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { JqlError, matchesJql, namedIssues, parseJql, type JqlField } from './jql.js';
 import { RequestSchemas, ResponseSchemas } from './schemas.js';
 import { JiraFakeStore, type AdfDoc, type JiraIssueRow } from './store.js';
+import { FaultQueue } from '../shared/faults.js';
+import { answerTransportFault, listenLocal, readRequest, sendJson, TRANSPORT_FAULT_KINDS, type RateLimitFault, type TransportFault } from '../shared/http.js';
 
 export type JiraFault =
-  | { kind: 'status'; status: number; body?: string; contentType?: string; times?: number }
-  | { kind: 'malformed-body'; times?: number }
-  | { kind: 'rate-limit'; retryAfterSeconds?: number; times?: number }
+  | TransportFault
+  | RateLimitFault
   /** `missing-token`: `isLast: false` without `nextPageToken`; `repeat-token`: the token just sent comes back. */
-  | { kind: 'broken-pagination'; mode: 'missing-token' | 'repeat-token'; times?: number }
-  | { kind: 'disconnect'; times?: number }
-  /** Never answers (until the fake closes): for client timeouts. */
-  | { kind: 'hang'; times?: number };
+  | { kind: 'broken-pagination'; mode: 'missing-token' | 'repeat-token'; times?: number };
+
+const JSON_TYPE = 'application/json;charset=UTF-8';
+const FAULT_STYLE = {
+  contentType: JSON_TYPE,
+  serverErrorBody: JSON.stringify({ errorMessages: ['Internal server error'], errors: {} }),
+  truncatedBody: '{"issues":[{"id":"10001","fields":',
+};
 
 export interface JiraRecordedRequest {
   method: string;
@@ -358,6 +362,26 @@ function createHandlers(store: JiraFakeStore): Array<{ method: string; pattern: 
     },
     {
       method: 'POST',
+      pattern: /^\/rest\/api\/3\/issue\/([^/]+)\/remotelink$/,
+      handler: (ctx) => {
+        const row = issueOr404(ctx.params[0]!);
+        if (isReply(row)) return row;
+        const parsed = RequestSchemas.remoteLink.safeParse(ctx.body);
+        if (!parsed.success) return invalidBody(parsed.error);
+        const { globalId, object, relationship } = parsed.data;
+        if (!object?.url || !object.title) return jiraError(400, ['The remote link needs object.url and object.title.']);
+        const links = store.remoteLinks.get(row.id) ?? new Map<string, { id: number; url: string; title: string; relationship: string | null }>();
+        store.remoteLinks.set(row.id, links);
+        const key = globalId ?? `#${links.size + 1}`;
+        const existing = links.get(key);
+        const id = existing?.id ?? 10000 + [...store.remoteLinks.values()].reduce((n, m) => n + m.size, 0);
+        links.set(key, { id, url: object.url, title: object.title, relationship: relationship ?? null });
+        const body = { id, self: `${store.baseUrl}/rest/api/3/issue/${row.key}/remotelink/${id}` };
+        return { status: existing ? 200 : 201, body, schema: ResponseSchemas.remoteLink };
+      },
+    },
+    {
+      method: 'POST',
       pattern: /^\/rest\/api\/3\/issueLink$/,
       handler: (ctx) => {
         const parsed = RequestSchemas.link.safeParse(ctx.body);
@@ -374,28 +398,8 @@ function createHandlers(store: JiraFakeStore): Array<{ method: string; pattern: 
   ];
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (body === undefined) {
-    res.writeHead(status, headers);
-    res.end();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-interface PendingFault {
-  fault: JiraFault;
-  left: number;
+  sendJson(res, status, body, JSON_TYPE, headers);
 }
 
 /** Starts the fake on a random port of 127.0.0.1. */
@@ -403,54 +407,21 @@ export async function startJiraFake(options: JiraFakeOptions = {}): Promise<Jira
   const email = options.email ?? 'bot@example.com';
   const apiToken = options.apiToken ?? 'ATATT3xFfGF0fake-token';
   const expectedAuth = `Basic ${Buffer.from(`${email}:${apiToken}`).toString('base64')}`;
-  const faults: PendingFault[] = [];
+  const faults = new FaultQueue<JiraFault>();
   let requests: JiraRecordedRequest[] = [];
   const schemaViolations: string[] = [];
   let store!: JiraFakeStore;
   let handlers!: ReturnType<typeof createHandlers>;
 
-  const takeFault = (kinds: JiraFault['kind'][]) => faults.find((f) => kinds.includes(f.fault.kind));
-  const consume = (pending: PendingFault) => {
-    pending.left -= 1;
-    if (pending.left <= 0) faults.splice(faults.indexOf(pending), 1);
-  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const raw = await readBody(req);
-    let body: unknown;
-    let bodyError = false;
-    if (raw) {
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        bodyError = true;
-      }
-    }
-    const method = req.method ?? 'GET';
+    const { method, url, json } = await readRequest(req);
+    const body = json.ok ? json.value : undefined;
     requests.push({ method, path: url.pathname, query: url.searchParams, body, authorization: req.headers.authorization });
 
-    const fault = takeFault(['status', 'malformed-body', 'rate-limit', 'disconnect', 'hang']);
-    if (fault) {
-      consume(fault);
-      const f = fault.fault;
-      if (f.kind === 'disconnect') {
-        req.socket.destroy();
-        return;
-      }
-      if (f.kind === 'hang') return;
-      if (f.kind === 'status') {
-        res.writeHead(f.status, { 'content-type': f.contentType ?? 'application/json;charset=UTF-8' });
-        res.end(f.body ?? JSON.stringify({ errorMessages: ['Internal server error'], errors: {} }));
-        return;
-      }
-      if (f.kind === 'malformed-body') {
-        res.writeHead(200, { 'content-type': 'application/json;charset=UTF-8' });
-        res.end('{"issues":[{"id":"10001","fields":');
-        return;
-      }
-      if (f.kind !== 'rate-limit') return;
-      const retryAfter = f.retryAfterSeconds ?? 5;
+    const fault = faults.take(...TRANSPORT_FAULT_KINDS, 'rate-limit');
+    if (fault?.kind === 'rate-limit') {
+      const retryAfter = fault.retryAfterSeconds ?? 5;
       send(res, 429, { errorMessages: ['Rate limit exceeded.'], errors: {} }, {
         'retry-after': String(retryAfter),
         'x-ratelimit-limit': '100',
@@ -460,12 +431,16 @@ export async function startJiraFake(options: JiraFakeOptions = {}): Promise<Jira
       });
       return;
     }
+    if (fault) {
+      answerTransportFault(req, res, fault, FAULT_STYLE);
+      return;
+    }
 
     if (req.headers.authorization !== expectedAuth) {
       send(res, 401, { errorMessages: ['Client must be authenticated to access this resource.'], errors: {} });
       return;
     }
-    if (bodyError) {
+    if (!json.ok) {
       send(res, 400, { errorMessages: ['Unexpected character in the request body: it is not JSON.'], errors: {} });
       return;
     }
@@ -476,15 +451,15 @@ export async function startJiraFake(options: JiraFakeOptions = {}): Promise<Jira
       send(res, 404, { errorMessages: [`The Jira fake does not implement ${method} ${url.pathname}; add it to test/fakes/jira/server.ts`], errors: {} });
       return;
     }
-    const pagination = takeFault(['broken-pagination']);
+    const pagination = faults.peek('broken-pagination');
     const ctx: Ctx = {
       params: route.match.slice(1),
       query: url.searchParams,
       body,
-      paginationFault: pagination?.fault.kind === 'broken-pagination' ? { mode: pagination.fault.mode, applied: false } : undefined,
+      paginationFault: pagination ? { mode: pagination.mode, applied: false } : undefined,
     };
     const reply = route.h.handler(ctx);
-    if (pagination && ctx.paginationFault?.applied) consume(pagination);
+    if (pagination && ctx.paginationFault?.applied) faults.consume(pagination);
     if (reply.schema && reply.body !== undefined) {
       const checked = reply.schema.safeParse(reply.body);
       if (!checked.success) {
@@ -497,14 +472,8 @@ export async function startJiraFake(options: JiraFakeOptions = {}): Promise<Jira
     send(res, reply.status, reply.body, reply.headers);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, { errorMessages: [String(error)], errors: {} });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const server = await listenLocal(handle, (res, error) => send(res, 500, { errorMessages: [String(error)], errors: {} }));
+  const url = server.url;
   store = new JiraFakeStore(url, { project: options.project });
   handlers = createHandlers(store);
 
@@ -525,12 +494,7 @@ export async function startJiraFake(options: JiraFakeOptions = {}): Promise<Jira
     resetCounters() {
       requests = [];
     },
-    inject(fault) {
-      faults.push({ fault, left: fault.times ?? 1 });
-    },
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    inject: (fault) => faults.inject(fault),
+    close: () => server.close(),
   };
 }

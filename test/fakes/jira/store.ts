@@ -95,6 +95,8 @@ export class JiraFakeStore {
   readonly links: LinkRow[] = [];
   readonly comments = new Map<string, CommentRow>();
   readonly properties = new Map<string, Map<string, unknown>>();
+  /** Remote issue links by issue id, each keyed by its globalId (Jira updates a link posted again with the same one). */
+  readonly remoteLinks = new Map<string, Map<string, { id: number; url: string; title: string; relationship: string | null }>>();
   readonly selfId: string;
   readonly defaultProject: string;
   private nextId = 10000;

@@ -4,7 +4,7 @@
  * `updatedAt` bumped on writes, `{ success, lastSyncId, <entity> }` payloads).
  */
 import { GraphQLError } from 'graphql';
-import type { CommentRow, LinearFakeStore } from './store.js';
+import type { AttachmentRow, CommentRow, LinearFakeStore } from './store.js';
 import { randomUUID } from 'node:crypto';
 
 type Args = Record<string, unknown>;
@@ -160,6 +160,23 @@ export function createRootResolvers(store: LinearFakeStore): Record<string, (arg
       const comment: CommentRow = { id: randomUUID(), issueId: row.id, userId: store.viewerId, body: spec.body, createdAt: at, updatedAt: at };
       store.comments.set(comment.id, comment);
       return { success: true, lastSyncId: store.nextSyncId(), comment: store.commentView(comment.id) };
+    },
+    // "Creates a new attachment, or updates existing if the same `url` and `issueId` is used."
+    attachmentCreate: ({ input }) => {
+      const spec = (input ?? {}) as Args;
+      onlyKeys(spec, 'AttachmentCreateInput', ['issueId', 'url', 'title', 'subtitle']);
+      const row = issueOrThrow(spec.issueId);
+      if (typeof spec.url !== 'string' || !/^https?:\/\//.test(spec.url)) throw inputError('url must be a URL address');
+      if (typeof spec.title !== 'string' || !spec.title.trim()) throw inputError('title should not be empty');
+      const at = store.now();
+      const subtitle = typeof spec.subtitle === 'string' ? spec.subtitle : null;
+      let attachment = [...store.attachments.values()].find((a) => a.issueId === row.id && a.url === spec.url);
+      if (attachment) Object.assign(attachment, { title: spec.title, subtitle, updatedAt: at });
+      else {
+        attachment = { id: randomUUID(), issueId: row.id, url: spec.url, title: spec.title, subtitle, createdAt: at, updatedAt: at } satisfies AttachmentRow;
+        store.attachments.set(attachment.id, attachment);
+      }
+      return { success: true, lastSyncId: store.nextSyncId(), attachment: store.attachmentView(attachment.id) };
     },
     commentUpdate: ({ id, input }) => {
       const comment = typeof id === 'string' ? store.comments.get(id) : undefined;

@@ -6,8 +6,7 @@
  * requests, and can inject the faults Linear produces: 5xx, a malformed body, broken pagination,
  * both rate-limit forms, dropped connections.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   execute,
   getNamedType,
@@ -31,11 +30,17 @@ import { loadLinearSchema, operationFields } from './schema-from-sdk.js';
 import { matchesFilter } from './filters.js';
 import { createRootResolvers } from './resolvers.js';
 import { LinearFakeStore } from './store.js';
+import { FaultQueue } from '../shared/faults.js';
+import { answerTransportFault, listenLocal, readBody, sendJson as sendWithType, TRANSPORT_FAULT_KINDS, type TransportFault } from '../shared/http.js';
 
-/** A fault the next matching request(s) get instead of a normal answer. */
-export type LinearFault =
-  | { kind: 'status'; status: number; body?: string; contentType?: string; times?: number }
-  | { kind: 'malformed-body'; times?: number }
+/**
+ * A fault the next matching request(s) get instead of a normal answer; with `operation`, only
+ * requests for that document (`BatonPoll`, `BatonIssueUpdate`, ...) match, and with `match` only
+ * requests it accepts (one document sent by two callers: the orchestrator's poll over every active
+ * state, not a worker's one-state preflight read).
+ */
+export type LinearFault = (
+  | TransportFault
   /**
    * `graphql-400`: Linear's documented form, HTTP 400 with `extensions.code: RATELIMITED` and
    * `type: ratelimited`; `code-only`: the same without `type` (seen in the field); `http-429`: bare 429.
@@ -43,9 +48,16 @@ export type LinearFault =
   | { kind: 'rate-limit'; form?: 'graphql-400' | 'code-only' | 'http-429'; retryAfterSeconds?: number; times?: number }
   /** `missing-cursor`: hasNextPage with a null endCursor; `repeat-cursor`: the cursor just sent comes back. */
   | { kind: 'broken-pagination'; mode: 'missing-cursor' | 'repeat-cursor'; times?: number }
-  | { kind: 'disconnect'; times?: number }
-  /** Never answers (until the fake closes): for client timeouts. */
-  | { kind: 'hang'; times?: number };
+) & { operation?: string; match?: (request: RecordedRequest) => boolean };
+
+type PaginationFault = Extract<LinearFault, { kind: 'broken-pagination' }>;
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const FAULT_STYLE = {
+  contentType: JSON_TYPE,
+  serverErrorBody: JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { type: 'internal error' } }] }),
+  truncatedBody: '{"data":{"issues":{"nodes":[{"id":',
+};
 
 export interface RecordedRequest {
   authorization: string | undefined;
@@ -54,6 +66,8 @@ export interface RecordedRequest {
   fields: string[];
   query: string;
   variables: Record<string, unknown>;
+  /** When the fake received it (epoch ms): fault tests check when a retry came. */
+  at: number;
 }
 
 export interface LinearFake {
@@ -77,13 +91,8 @@ export interface LinearFakeOptions {
   projectSlug?: string;
 }
 
-interface PendingFault {
-  fault: LinearFault;
-  left: number;
-}
-
 interface ExecContext {
-  pagination?: PendingFault;
+  pagination?: PaginationFault;
   paginationApplied: boolean;
 }
 
@@ -153,9 +162,9 @@ function toConnection(items: unknown[], args: Record<string, unknown>, info: Gra
     endCursor: (page[page.length - 1]?.id as string | undefined) ?? null,
   };
   // Faults apply to top-level connections only, never to nested label/relation lists.
-  const pending = ctx.pagination;
-  if (pending && !info.path.prev && pending.fault.kind === 'broken-pagination') {
-    if (pending.fault.mode === 'missing-cursor') {
+  const fault = ctx.pagination;
+  if (fault && !info.path.prev) {
+    if (fault.mode === 'missing-cursor') {
       pageInfo.hasNextPage = true;
       pageInfo.endCursor = null;
       ctx.paginationApplied = true;
@@ -207,17 +216,7 @@ function patchScalars(schema: GraphQLSchema): void {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+  sendWithType(res, status, body, JSON_TYPE, headers);
 }
 
 function rateLimitResponse(res: ServerResponse, fault: Extract<LinearFault, { kind: 'rate-limit' }>): void {
@@ -250,14 +249,8 @@ export async function startLinearFake(options: LinearFakeOptions = {}): Promise<
   const apiKey = options.apiKey ?? 'lin_api_fake_0123456789';
   const store = new LinearFakeStore({ teamKey: options.teamKey, projectSlug: options.projectSlug });
   const root = createRootResolvers(store);
-  const faults: PendingFault[] = [];
+  const faults = new FaultQueue<LinearFault>();
   let requests: RecordedRequest[] = [];
-
-  const takeFault = (kinds: LinearFault['kind'][]): PendingFault | undefined => faults.find((f) => kinds.includes(f.fault.kind));
-  const consume = (pending: PendingFault) => {
-    pending.left -= 1;
-    if (pending.left <= 0) faults.splice(faults.indexOf(pending), 1);
-  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const raw = await readBody(req);
@@ -275,42 +268,33 @@ export async function startLinearFake(options: LinearFakeOptions = {}): Promise<
       // Syntax errors are answered below.
     }
     const variables = (payload.variables && typeof payload.variables === 'object' ? payload.variables : {}) as Record<string, unknown>;
-    requests.push({
+    const record: RecordedRequest = {
       authorization: req.headers.authorization,
       operationName: typeof payload.operationName === 'string' ? payload.operationName : undefined,
       fields,
       query,
       variables,
-    });
+      at: Date.now(),
+    };
+    requests.push(record);
 
     if (req.method !== 'POST' || req.url?.split('?')[0] !== '/graphql') {
       sendJson(res, 404, { errors: [{ message: 'Not found' }] });
       return;
     }
 
-    const fault = takeFault(['status', 'malformed-body', 'rate-limit', 'disconnect', 'hang']);
+    const operation = /^\s*(?:query|mutation)\s+(\w+)/.exec(query)?.[1];
+    const requestKinds: readonly string[] = [...TRANSPORT_FAULT_KINDS, 'rate-limit'];
+    const fault = faults.takeWhere((f) => requestKinds.includes(f.kind) && (f.operation === undefined || f.operation === operation) && (f.match?.(record) ?? true)) as
+      | Exclude<LinearFault, PaginationFault>
+      | undefined;
+    if (fault?.kind === 'rate-limit') {
+      rateLimitResponse(res, fault);
+      return;
+    }
     if (fault) {
-      consume(fault);
-      const f = fault.fault;
-      if (f.kind === 'disconnect') {
-        req.socket.destroy();
-        return;
-      }
-      if (f.kind === 'hang') return;
-      if (f.kind === 'status') {
-        res.writeHead(f.status, { 'content-type': f.contentType ?? 'application/json; charset=utf-8' });
-        res.end(f.body ?? JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { type: 'internal error' } }] }));
-        return;
-      }
-      if (f.kind === 'malformed-body') {
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-        res.end('{"data":{"issues":{"nodes":[{"id":');
-        return;
-      }
-      if (f.kind === 'rate-limit') {
-        rateLimitResponse(res, f);
-        return;
-      }
+      answerTransportFault(req, res, fault, FAULT_STYLE);
+      return;
     }
 
     const authorization = req.headers.authorization;
@@ -345,7 +329,7 @@ export async function startLinearFake(options: LinearFakeOptions = {}): Promise<
       });
       return;
     }
-    const pagination = takeFault(['broken-pagination']);
+    const pagination = faults.peek('broken-pagination') as PaginationFault | undefined;
     const ctx: ExecContext = { pagination, paginationApplied: false };
     const result = await execute({
       schema,
@@ -356,22 +340,18 @@ export async function startLinearFake(options: LinearFakeOptions = {}): Promise<
       operationName: typeof payload.operationName === 'string' ? payload.operationName : undefined,
       fieldResolver,
     });
-    if (pagination && ctx.paginationApplied) consume(pagination);
+    if (pagination && ctx.paginationApplied) faults.consume(pagination);
     const body = { ...result, errors: result.errors?.map((e) => e.toJSON()) };
     // GraphQL-over-HTTP: a request error (no data at all, e.g. bad variables) is a 400.
     sendJson(res, result.data === undefined ? 400 : 200, body);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: String(error), extensions: { type: 'internal error' } }] });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await listenLocal(handle, (res, error) =>
+    sendJson(res, 500, { errors: [{ message: String(error), extensions: { type: 'internal error' } }] }),
+  );
 
   return {
-    url: `http://127.0.0.1:${port}/graphql`,
+    url: `${server.url}/graphql`,
     apiKey,
     store,
     get requestCount() {
@@ -383,12 +363,7 @@ export async function startLinearFake(options: LinearFakeOptions = {}): Promise<
     resetCounters() {
       requests = [];
     },
-    inject(fault) {
-      faults.push({ fault, left: fault.times ?? 1 });
-    },
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    inject: (fault) => faults.inject(fault),
+    close: () => server.close(),
   };
 }

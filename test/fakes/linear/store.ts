@@ -68,6 +68,16 @@ export interface CommentRow {
   createdAt: string;
   updatedAt: string;
 }
+/** An issue attachment (a link); Linear keeps one per issue and URL. */
+export interface AttachmentRow {
+  id: string;
+  issueId: string;
+  url: string;
+  title: string;
+  subtitle: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
 
 /** What a test says about an issue; names are resolved against the workspace. */
 export interface IssueSpec {
@@ -121,6 +131,7 @@ export class LinearFakeStore {
   readonly issues = new Map<string, IssueRow>();
   readonly relations: RelationRow[] = [];
   readonly comments = new Map<string, CommentRow>();
+  readonly attachments = new Map<string, AttachmentRow>();
   readonly viewerId: string;
   readonly defaultTeamKey: string;
   readonly defaultProjectSlug: string;
@@ -351,6 +362,22 @@ export class LinearFakeStore {
       },
       get relatedIssue() {
         return store.issueView(row.relatedIssueId);
+      },
+    };
+  }
+
+  attachmentView(id: string): Record<string, unknown> {
+    const row = this.attachments.get(id)!;
+    const store = this;
+    return {
+      id: row.id,
+      url: row.url,
+      title: row.title,
+      subtitle: row.subtitle,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+      get issue() {
+        return store.issueView(row.issueId);
       },
     };
   }

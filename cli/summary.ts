@@ -1,0 +1,29 @@
+/**
+ * What `baton start --until-idle` prints before it stops: every issue of the deployment (from the
+ * Temporal visibility store, closed ones included) as `baton status` shows them.
+ */
+import type { Client } from '@temporalio/client';
+import { WorkflowType, issueStatusQuery, type IssueStatus } from '../core/protocol.js';
+import type { BatonConfig } from '../config/schema.js';
+import { announce, type Logger } from '../base/logger.js';
+import { batonIssue } from '../server/state.js';
+import { formatIssueTable } from './status-view.js';
+
+/** The deployment's issues as `baton status` shows them, read from the Temporal visibility store. */
+export async function printSummary(client: Client, config: BatonConfig, logger: Logger): Promise<void> {
+  const statuses: IssueStatus[] = [];
+  for await (const wf of client.workflow.list({ query: `BatonDeployment = "${config.name}" AND WorkflowType = "${WorkflowType.issue}"` })) {
+    const status = await client.workflow.getHandle(wf.workflowId, wf.runId).query(issueStatusQuery).catch(() => undefined);
+    if (status) statuses.push(status);
+  }
+  statuses.sort((a, b) => a.identifier.localeCompare(b.identifier));
+  if (statuses.length === 0) {
+    announce(logger, 'No issue was dispatched (none matched the trackers’ active states and required labels).');
+    return;
+  }
+  const rows = statuses.map((s) => ({ issue_identifier: s.identifier, stage: s.stage, state: s.state, status: s.status, attempt: s.attempt }));
+  const now = new Date();
+  const context = { deployment: config.name, namespace: config.temporal.namespace, temporalUiUrl: null, trackerUrl: () => null, now };
+  const table = formatIssueTable(statuses.map((s) => batonIssue(s, context, new Map())), now, process.stdout.columns || 140);
+  announce(logger, `\n${table}\n`, { issues: rows });
+}

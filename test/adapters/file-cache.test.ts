@@ -1,0 +1,189 @@
+/**
+ * The `file` tracker's parse cache (adapters/trackers/file-cache.ts; issue 8 §3): the stamp rules as
+ * a table, then the tracker on real files, with `readFile` counted so "not re-read" is observed.
+ */
+import * as nodeFs from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_RACY_WINDOW_MS, ParsedFileCache, type FileStamp } from '../../adapters/trackers/file-cache.js';
+import { createFileTracker, type FileTrackerFs } from '../../adapters/trackers/file.js';
+import type { RawRecord } from '../../adapters/trackers/local-tracker.js';
+import type { TrackerConfig } from '../../config/schema.js';
+import { silentLogger } from '../../base/logger.js';
+
+const T = 1_700_000_000_000;
+const W = DEFAULT_RACY_WINDOW_MS;
+const base: FileStamp = { mtimeMs: T, ctimeMs: T, size: 100, ino: 7 };
+
+describe('ParsedFileCache rules', () => {
+  it.each([
+    { rule: 'same stamp, read well after the write → hit', readAt: T + 60_000, lookup: base, hit: true },
+    { rule: 'read exactly one racy window after the write → hit', readAt: T + W, lookup: { ...base }, hit: true },
+    { rule: 'mtime moved → miss', readAt: T + W, lookup: { ...base, mtimeMs: T + 1 }, hit: false },
+    { rule: 'sub-millisecond mtime change → miss', readAt: T + W, lookup: { ...base, mtimeMs: T + 0.001 }, hit: false },
+    { rule: 'size changed, mtime kept → miss', readAt: T + W, lookup: { ...base, size: 101 }, hit: false },
+    { rule: 'replaced by rename (new inode), mtime and size kept → miss', readAt: T + W, lookup: { ...base, ino: 8 }, hit: false },
+    { rule: 'chmod (ctime moved) → miss', readAt: T + W, lookup: { ...base, ctimeMs: T + 5 }, hit: false },
+    { rule: 'read within the racy window of its write → not kept', readAt: T + W - 1, lookup: base, hit: false },
+    { rule: 'read in the same instant as the write → not kept', readAt: T, lookup: base, hit: false },
+    { rule: 'mtime ahead of the clock (skew) → not kept', readAt: T - 10_000, lookup: base, hit: false },
+  ])('$rule', ({ readAt, lookup, hit }) => {
+    const cache = new ParsedFileCache<string>();
+    cache.set('A-1.md', base, 'parsed', readAt);
+    expect(cache.get('A-1.md', lookup)).toBe(hit ? 'parsed' : undefined);
+  });
+
+  it('a name is never answered from another name', () => {
+    const cache = new ParsedFileCache<string>();
+    cache.set('A-1.md', base, 'parsed', T + W);
+    expect(cache.get('A-2.md', base)).toBeUndefined();
+  });
+
+  it('a racy read drops the older entry of the same file', () => {
+    const cache = new ParsedFileCache<string>();
+    cache.set('A-1.md', base, 'old', T + W);
+    const newer = { ...base, mtimeMs: T + 10 * W };
+    cache.set('A-1.md', newer, 'new', T + 10 * W);
+    expect(cache.get('A-1.md', base)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('forget drops one file; retain keeps only the names of the latest scan', () => {
+    const cache = new ParsedFileCache<string>();
+    for (const name of ['a.md', 'b.md', 'c.md']) cache.set(name, base, name, T + W);
+    cache.forget('a.md');
+    expect(cache.get('a.md', base)).toBeUndefined();
+    cache.retain(new Set(['c.md']));
+    expect(cache.get('b.md', base)).toBeUndefined();
+    expect(cache.get('c.md', base)).toBe('c.md');
+    expect(cache.size).toBe(1);
+  });
+});
+
+describe('the file tracker reads only changed files', () => {
+  let dir: string;
+  let reads: string[];
+  let cache: ParsedFileCache<RawRecord>;
+  /** An hour ago: well outside the racy window, so a file at this mtime is cacheable. */
+  const past = new Date(Date.now() - 3_600_000);
+
+  const countingFs = (): FileTrackerFs => ({
+    ...nodeFs,
+    readFile: ((...args: Parameters<typeof nodeFs.readFile>) => {
+      reads.push(path.basename(String(args[0])));
+      return nodeFs.readFile(...args);
+    }) as typeof nodeFs.readFile,
+  });
+
+  function tracker(fs: FileTrackerFs = countingFs()) {
+    const config: TrackerConfig = {
+      name: 'files',
+      kind: 'file',
+      provider: { dir },
+      required_labels: [],
+      active_states: ['Todo'],
+      terminal_states: ['Done'],
+      secret_env: [],
+    };
+    return createFileTracker(config, { logger: silentLogger, env: {} }, { fs, cache });
+  }
+
+  async function writeAged(name: string, state: string, mtime = past): Promise<void> {
+    const file = path.join(dir, name);
+    await nodeFs.writeFile(file, `---\ntitle: ${name}\nstate: ${state}\n---\n`);
+    await nodeFs.utimes(file, mtime, mtime);
+  }
+
+  const states = async (t: ReturnType<typeof tracker>) =>
+    Object.fromEntries((await t.fetchIssuesByIds(['A-1', 'A-2', 'A-3'])).map((i) => [i.identifier, i.state]));
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'baton-file-cache-'));
+    reads = [];
+    cache = new ParsedFileCache<RawRecord>();
+    for (const name of ['A-1.md', 'A-2.md', 'A-3.md']) await writeAged(name, 'Todo');
+  });
+
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a second poll of unchanged files reads none of them', async () => {
+    const t = tracker();
+    const first = await t.poll(['Todo'], []);
+    expect(reads.sort()).toEqual(['A-1.md', 'A-2.md', 'A-3.md']);
+    reads = [];
+    expect(await t.poll(['Todo'], [])).toEqual(first);
+    expect(reads).toEqual([]);
+  });
+
+  it('an edited file is re-read, and only it', async () => {
+    const t = tracker();
+    await t.poll(['Todo'], []);
+    reads = [];
+    await writeAged('A-2.md', 'Done', new Date(past.getTime() + 1_000));
+    expect(await states(t)).toEqual({ 'A-1': 'Todo', 'A-2': 'Done', 'A-3': 'Todo' });
+    expect(reads).toEqual(['A-2.md']);
+  });
+
+  it('a file replaced with the same size and mtime (a rename over it) is re-read', async () => {
+    const t = tracker();
+    await t.poll(['Todo'], []);
+    reads = [];
+    const tmp = path.join(dir, '.A-1.md.tmp');
+    await nodeFs.writeFile(tmp, '---\ntitle: A-1.md\nstate: Done\n---\n'); // `Done` and `Todo`: same length
+    await nodeFs.utimes(tmp, past, past);
+    await nodeFs.rename(tmp, path.join(dir, 'A-1.md'));
+    expect((await states(t))['A-1']).toBe('Done');
+    expect(reads).toEqual(['A-1.md']);
+  });
+
+  it('a file written just now is re-read on every poll until it is older than the racy window', async () => {
+    const t = tracker();
+    await writeAged('A-3.md', 'Done', new Date());
+    await t.poll(['Todo'], []);
+    reads = [];
+    await t.poll(['Todo'], []);
+    expect(reads).toEqual(['A-3.md']);
+    await nodeFs.utimes(path.join(dir, 'A-3.md'), past, past);
+    await t.poll(['Todo'], []);
+    reads = [];
+    await t.poll(['Todo'], []);
+    expect(reads).toEqual([]);
+  });
+
+  it("Baton's own write is visible at the next read", async () => {
+    const t = tracker();
+    const [issue] = await t.fetchIssuesByIds(['A-1']);
+    await t.moveToState(issue!, 'Done');
+    expect((await states(t))['A-1']).toBe('Done');
+  });
+
+  it('a deleted file leaves the results and the cache', async () => {
+    const t = tracker();
+    await t.poll(['Todo'], []);
+    expect(cache.size).toBe(3);
+    await nodeFs.rm(path.join(dir, 'A-2.md'));
+    expect(Object.keys(await states(t)).sort()).toEqual(['A-1', 'A-3']);
+    expect(cache.size).toBe(2);
+  });
+
+  it('a failed read is not cached: the file is read again and appears once readable', async () => {
+    // A failing fs rather than chmod 000: root (as CI runs) reads a mode-000 file anyway.
+    let fail = true;
+    const fs: FileTrackerFs = {
+      ...countingFs(),
+      readFile: ((...args: Parameters<typeof nodeFs.readFile>) => {
+        reads.push(path.basename(String(args[0])));
+        if (fail && String(args[0]).endsWith('A-1.md')) return Promise.reject(Object.assign(new Error('EIO'), { code: 'EIO' }));
+        return nodeFs.readFile(...args);
+      }) as typeof nodeFs.readFile,
+    };
+    const t = tracker(fs);
+    expect((await t.poll(['Todo'], [])).candidates.map((i) => i.identifier)).toEqual(['A-2', 'A-3']);
+    fail = false;
+    reads = [];
+    expect((await t.poll(['Todo'], [])).candidates.map((i) => i.identifier)).toEqual(['A-1', 'A-2', 'A-3']);
+    expect(reads).toEqual(['A-1.md']);
+  });
+});
