@@ -18,7 +18,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BATON_BIN } from '../helpers/cli.js';
 import { startWorkerProcess, stopWorkers, type WorkerProcess } from '../helpers/processes.js';
-import { scaled } from '../helpers/time.js';
+import { deadlineAfter, scaled } from '../helpers/time.js';
 
 const workers: WorkerProcess[] = [];
 const orchestrators: ChildProcess[] = [];
@@ -106,9 +106,9 @@ function states(dir: string): Record<string, string> {
 }
 
 async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + scaled(timeoutMs);
+  const deadline = deadlineAfter(timeoutMs);
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (deadline.passed()) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }

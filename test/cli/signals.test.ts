@@ -13,7 +13,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BATON_BIN } from '../helpers/cli.js';
 import { killIfRunning, procStat, stillRunning, type ProcStat } from '../helpers/processes.js';
-import { scaled } from '../helpers/time.js';
+import { deadlineAfter, scaled } from '../helpers/time.js';
 
 const leftovers: ProcStat[] = [];
 afterAll(async () => {
@@ -21,11 +21,11 @@ afterAll(async () => {
 });
 
 async function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + scaled(timeoutMs);
+  const deadline = deadlineAfter(timeoutMs);
   for (;;) {
     const value = check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (deadline.passed()) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

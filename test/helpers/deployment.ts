@@ -17,7 +17,7 @@ import { createBatonWorker, type BatonWorker } from '../../runtime/worker.js';
 import { createLogger, silentLogger } from '../../base/logger.js';
 import { ensureOrchestrator } from '../../cli/context.js';
 import type { TestTemporalEnv } from './temporal.js';
-import { scaled } from './time.js';
+import { deadlineAfter, scaled } from './time.js';
 
 export interface TestIssue {
   identifier: string;
@@ -211,9 +211,9 @@ export async function issueStatus(client: Client, identifier: string, tracker = 
 
 /** Poll `check` until it returns a truthy value or `timeoutMs` (idle-machine ms, scaled here) passes, then throw with the last value. */
 export async function waitFor<T>(what: string, check: () => Promise<T>, timeoutMs = 30_000, everyMs = 200): Promise<NonNullable<T>> {
-  const deadline = Date.now() + scaled(timeoutMs);
+  const deadline = deadlineAfter(timeoutMs);
   let last: unknown;
-  while (Date.now() < deadline) {
+  while (!deadline.passed()) {
     try {
       last = await check();
       if (last) return last as NonNullable<T>;

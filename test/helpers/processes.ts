@@ -10,7 +10,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { killProcessGroup, readProcStat, type ProcStat } from '../../base/process.js';
 import { BATON_BIN } from './cli.js';
-import { scaled } from './time.js';
+import { deadlineAfter } from './time.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -68,11 +68,11 @@ export async function startWorkerProcess(options: WorkerProcessOptions, readyTim
     },
     output: () => readFile(options.logFile, 'utf8').catch(() => ''),
   };
-  const deadline = Date.now() + scaled(readyTimeoutMs);
+  const deadline = deadlineAfter(readyTimeoutMs);
   for (;;) {
     const text = await worker.output();
     if (text.includes('Baton worker running')) return worker;
-    if (done || Date.now() > deadline) {
+    if (done || deadline.passed()) {
       worker.kill();
       throw new Error(`worker ${options.hostId} ${done ? 'exited' : 'did not start'}; its output:\n${text.slice(-4_000)}`);
     }

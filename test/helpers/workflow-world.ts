@@ -207,13 +207,17 @@ export async function withWorker<T>(world: WorkflowWorld, body: () => Promise<T>
   return worker.runUntil(body());
 }
 
-/** Query the world's issue workflow until `check` holds (10 s of real time, scaled), or throw naming `what`. */
+/**
+ * Query the world's issue workflow until `check` holds, or throw naming `what`. 30 s of real time
+ * (scaled): far above the second or so a step takes here, since a passing test never waits it out
+ * and a busy CI host running servers and agents beside this file can be many times slower.
+ */
 export async function untilStatus(world: WorkflowWorld, what: string, check: (s: IssueStatus) => boolean): Promise<IssueStatus> {
   const handle = world.env.client.workflow.getHandle(issueWorkflowId('local', world.issue.identifier));
   const found = await pollUntil(async () => {
     const s = await handle.query(issueStatusQuery).catch(() => undefined);
     return s && check(s) ? s : undefined;
-  }, 10_000, 25);
+  }, 30_000, 25);
   if (!found) throw new Error(`${world.issue.identifier} never reached: ${what}`);
   return found;
 }

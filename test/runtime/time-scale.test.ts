@@ -1,6 +1,7 @@
 /** The suite's time scale (test/helpers/time.ts): explicit settings, the load-derived default, and its use. */
 import { describe, expect, it } from 'vitest';
-import { MAX_DERIVED_SCALE, TIME_SCALE_ENV, scaled, timeScale, timeScaleFor } from '../helpers/time.js';
+import os from 'node:os';
+import { MAX_DERIVED_SCALE, TIME_SCALE_ENV, currentScale, scaled, timeScale, timeScaleFor } from '../helpers/time.js';
 
 describe('timeScaleFor', () => {
   it.each([
@@ -26,5 +27,17 @@ describe('the pinned scale', () => {
   it('is the one vitest.config.ts put in the environment, and scaled() applies it', () => {
     expect(process.env[TIME_SCALE_ENV]).toBe(String(timeScale));
     expect(scaled(1_000)).toBe(Math.ceil(1_000 * timeScale));
+  });
+});
+
+describe('currentScale (the factor a running wait uses)', () => {
+  const cores = os.availableParallelism();
+  it.each([
+    ['an idle machine keeps the pinned factor', 0, timeScale],
+    ['a load of one process per core keeps the pinned factor', cores, timeScale],
+    ['a load of three per core stretches to at least 3', cores * 3, Math.max(timeScale, 3)],
+    ['a load far above the cap stops at the cap (or the pinned factor if higher)', cores * 50, Math.max(timeScale, MAX_DERIVED_SCALE)],
+  ])('%s', (_what, load, expected) => {
+    expect(currentScale(load)).toBe(expected);
   });
 });

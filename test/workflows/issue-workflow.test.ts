@@ -4,7 +4,7 @@
  * checked in seconds, whatever the timers say. What only a real server and real processes can
  * show stays in test/pipeline/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { approveUpdate, cancelUpdate, rejectUpdate, retryUpdate, type IssueStatus, type StageView } from '../../core/protocol.js';
 import { initialMachine } from '../../core/stage-machine.js';
@@ -21,11 +21,14 @@ const review: StageView = {
 };
 const stages = [plan, implement, review];
 
+// A fresh time-skipping server per test: a workflow a test leaves behind (held, or with a task
+// its stopped worker never finished) can keep the server from skipping time, and a later test's
+// `sleep` or `result()` would then wait in real time.
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
+beforeEach(async () => {
   env = await timeSkippingEnv();
 });
-afterAll(async () => {
+afterEach(async () => {
   await env?.teardown();
 });
 

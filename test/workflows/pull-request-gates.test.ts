@@ -6,7 +6,7 @@
  * a recorded merge never runs again, a day-long wait stays small in history, and a webhook's
  * signal wakes a wait at once. The real code host and real processes are in test/pipeline/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { approveUpdate, pullRequestSignal, type IssueStatus, type StageView } from '../../core/protocol.js';
 import { initialMachine } from '../../core/stage-machine.js';
@@ -29,11 +29,14 @@ const review: StageView = {
 };
 const stages = [implement, review];
 
+// A fresh time-skipping server per test: a workflow a test leaves behind (held, or with a task
+// its stopped worker never finished) can keep the server from skipping time, and a later test's
+// `sleep` or `result()` would then wait in real time.
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
+beforeEach(async () => {
   env = await timeSkippingEnv();
 });
-afterAll(async () => {
+afterEach(async () => {
   await env?.teardown();
 });
 

@@ -19,7 +19,7 @@ import type { AgentEvent } from '../../../core/agent-events.js';
 import type { Issue } from '../../../core/issue.js';
 import { silentLogger } from '../../../base/logger.js';
 import { startModelServer, type ModelServer } from '../../support/model-server/index.js';
-import { scaled } from '../../helpers/time.js';
+import { deadlineAfter, scaled } from '../../helpers/time.js';
 
 const run = promisify(execFile);
 
@@ -214,11 +214,11 @@ export function sessionContext(h: CodexHarness, options: ContextOptions): Sessio
 
 /** Resolves once `events` holds one matching `predicate` within `timeoutMs` (scaled; polls; for mid-turn actions). */
 export async function waitForEvent(events: AgentEvent[], predicate: (e: AgentEvent) => boolean, timeoutMs = 20_000): Promise<AgentEvent> {
-  const deadline = Date.now() + scaled(timeoutMs);
+  const deadline = deadlineAfter(timeoutMs);
   for (;;) {
     const found = events.find(predicate);
     if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no matching event within ${scaled(timeoutMs)} ms; saw: ${events.map((e) => e.event + (e.message ? `(${e.message})` : '')).join(', ')}`);
+    if (deadline.passed()) throw new Error(`no matching event within ${deadline.budgetMs()} ms; saw: ${events.map((e) => e.event + (e.message ? `(${e.message})` : '')).join(', ')}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -13,7 +13,7 @@ import { TokenAccountant } from '../../../core/agent-events.js';
 import { processAlive } from '../../../base/process.js';
 import { DEFAULT_USAGE } from '../../support/model-server/index.js';
 import { createCodexHarness, fakeToolbox, offlineCodexCommand, sessionContext, waitForEvent, type CodexHarness } from './harness.js';
-import { scaled } from '../../helpers/time.js';
+import { deadlineAfter } from '../../helpers/time.js';
 
 const backend = createCodexBackend({ interruptGraceMs: 2_000, closeGraceMs: 500 });
 let h: CodexHarness;
@@ -41,12 +41,12 @@ function requestsSince(from: number) {
 
 /** The process tree under `root` once a process named `comm` is part of it. */
 async function waitForDescendant(root: number, comm: string): Promise<number[]> {
-  const deadline = Date.now() + scaled(10_000);
+  const deadline = deadlineAfter(10_000);
   for (;;) {
     const tree = [root, ...descendantPids(root)];
     const names = await Promise.all(tree.map((pid) => readFile(`/proc/${pid}/comm`, 'utf8').then((c) => c.trim(), () => '')));
     if (names.includes(comm)) return tree;
-    if (Date.now() > deadline) throw new Error(`no ${comm} process under ${root}; saw ${names.join(', ')}`);
+    if (deadline.passed()) throw new Error(`no ${comm} process under ${root}; saw ${names.join(', ')}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
