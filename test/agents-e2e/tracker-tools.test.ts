@@ -18,6 +18,7 @@ import { createDeployment, issueStatus, readIssueFile, waitFor } from '../helper
 import { agentSettings, requestText, waitForStatus } from '../helpers/agents.js';
 import { startGithubFake, type GithubFake } from '../fakes/github/index.js';
 import { startModelServer, type ModelServer } from '../support/model-server/index.js';
+import { scaled } from '../helpers/time.js';
 
 const REPO = 'acme/widgets';
 
@@ -57,7 +58,7 @@ function trackerToolsOffered(body: Record<string, unknown>): string[] {
 }
 
 describe('agent tools with two trackers of different kinds', () => {
-  it('§17.5 a session is offered only its own tracker’s tools, and a tool runs on that tracker with the issue’s native_ref', { timeout: 90_000 }, async () => {
+  it('§17.5 a session is offered only its own tracker’s tools, and a tool runs on that tracker with the issue’s native_ref', { timeout: scaled(180_000) }, async () => {
     process.env.BATON_TEST_GITHUB_TOKEN = fake.token;
     const gh = fake.addIssue(REPO, { title: 'Tools from GitHub', labels: ['agent', 'baton:Todo'] });
     const d = await createDeployment({

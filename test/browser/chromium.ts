@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { scaled } from '../helpers/time.js';
 
 export const CHROMIUM_PATH = process.env.BATON_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -43,7 +44,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
     headless: true,
     args: CHROMIUM_FLAGS,
     viewport: { width: 1500, height: 900 },
-    timeout: 60_000,
+    timeout: scaled(60_000),
   });
   return {
     context,

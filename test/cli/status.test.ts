@@ -18,7 +18,7 @@ const CLI = ['--import', 'tsx', path.join(ROOT, 'cli/main.ts')];
 
 function status(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [...CLI, 'status', ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, [...CLI, 'status', ...args], { cwd: ROOT, timeout: scaled(60_000) }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

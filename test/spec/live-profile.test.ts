@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { closedPort } from '../helpers/ports.js';
 import defaultConfig from '../../vitest.config.js';
 import liveConfig from '../../vitest.live.config.js';
+import { scaled } from '../helpers/time.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VITEST = path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
@@ -34,7 +35,7 @@ function credentialFree(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 function runLive(env: NodeJS.ProcessEnv): Promise<LiveRun> {
   const report = path.join(mkdtempSync(path.join(tmpdir(), 'baton-live-report-')), 'report.json');
   return new Promise((resolve) => {
-    execFile(process.execPath, [VITEST, 'run', '--config', 'vitest.live.config.ts', '--reporter=json', `--outputFile=${report}`], { cwd: ROOT, env, timeout: 120_000 }, (err) => {
+    execFile(process.execPath, [VITEST, 'run', '--config', 'vitest.live.config.ts', '--reporter=json', `--outputFile=${report}`], { cwd: ROOT, env, timeout: scaled(120_000) }, (err) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       const json = JSON.parse(readFileSync(report, 'utf8')) as { testResults: { assertionResults: { fullName: string; status: string }[] }[] };
       resolve({ code, results: json.testResults.flatMap((f) => f.assertionResults.map(({ fullName, status }) => ({ fullName, status }))) });
