@@ -10,6 +10,10 @@ export const fileProfile: TrackerProfile = {
   title: 'A folder of Markdown issues with YAML front matter (the embedded default)',
   providerSchema: z.looseObject({
     dir: z.string().min(1).default('./issues').describe('Folder of `*.md` issues, relative to the config file'),
+    watch: z
+      .boolean()
+      .default(true)
+      .describe('Poll at once when a new issue file appears in the folder (inotify); the interval poll still finds everything else'),
   }),
   defaultActiveStates: SYMPHONY_ACTIVE_STATES,
   defaultTerminalStates: SYMPHONY_TERMINAL_STATES,

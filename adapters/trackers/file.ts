@@ -26,6 +26,7 @@ import {
   type RawRecord,
 } from './local-tracker.js';
 import { ParsedFileCache, type FileStamp } from './file-cache.js';
+import { isIssueFileName, watchIssueFolder } from './file-watch.js';
 import {
   appendComment,
   descriptionOf,
@@ -222,6 +223,12 @@ export class FileTracker implements TrackerAdapter {
 
   // ------------------------------------------------------------------ reads
 
+  /** A new issue file in the folder asks for a poll at once (off with `provider.watch: false`). */
+  watch(onChange: () => void): () => void {
+    if (this.config.provider.watch === false) return () => undefined;
+    return watchIssueFolder(this.dir, onChange, this.logger);
+  }
+
   /** One directory scan: every `*.md` file read, normalized and checked against the others. */
   private async scan(): Promise<LocalSnapshot> {
     let names: string[];
@@ -230,7 +237,7 @@ export class FileTracker implements TrackerAdapter {
       // Plain files only: a symlink could point outside the folder the tracker is scoped to.
       // Dot files are Baton's temp files; a README describes the folder and is no issue.
       names = entries
-        .filter((e) => e.isFile() && e.name.endsWith('.md') && !e.name.startsWith('.') && e.name.toLowerCase() !== 'readme.md')
+        .filter((e) => e.isFile() && isIssueFileName(e.name))
         .map((e) => e.name)
         .sort();
     } catch (err) {

@@ -95,6 +95,12 @@ export interface TrackerAdapter {
    * check is one `fetchIssuesByStates` of the first active state.
    */
   preflight?(activeStates: readonly string[]): Promise<PreflightFinding>;
+  /**
+   * Optional push channel: call `onChange` when the provider itself shows that a poll now would
+   * find something new (the file tracker's folder watch). Returns the stop function. Hosted
+   * trackers push through webhooks instead (server/webhooks).
+   */
+  watch?(onChange: () => void): () => void;
   /** Release sockets, timers and watchers. */
   close?(): Promise<void>;
 }

@@ -1,8 +1,9 @@
 /**
  * What a running Baton process is made of, started in order and closed in reverse: a client (its
  * search attributes checked), the worker (unless `--no-worker`), this host's preflight verdict, the
- * deployment's orchestrator (and a keeper that restarts it if it disappears), the startup
- * terminal-workspace sweep, and the HTTP server when `server.port` is set.
+ * deployment's orchestrator (and a keeper that restarts it if it disappears), the trackers' watches
+ * (a new issue file polls at once), the startup terminal-workspace sweep, and the HTTP server when
+ * `server.port` is set.
  */
 import type { Client, Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
@@ -13,6 +14,7 @@ import { startHttpServer, type BatonHttpServer } from '../../server/http.js';
 import { assertNoRetiredWorkflows } from '../cut-over.js';
 import { ensureSearchAttributes } from '../search-attributes.js';
 import { watchStageHolds, type StageHolds } from '../stage-holds.js';
+import { watchTrackers, type TrackerWatches } from '../tracker-watch.js';
 import { connectClient, ensureOrchestrator } from '../temporal-client.js';
 import { connectTemporalWorker } from '../temporal-connection.js';
 import { sweepTerminalWorkspaces } from '../terminal-sweep.js';
@@ -65,12 +67,15 @@ export async function startServices(options: ServiceOptions, target: TemporalTar
   // server) is started again within a minute, and rebuilds its in-flight table from reports.
   const keeper = setInterval(() => void ensureOrchestrator(client, config).catch((err: unknown) => logger.debug({ err: String(err) }, 'orchestrator check failed')), ORCHESTRATOR_CHECK_MS);
   keeper.unref();
+  // A new issue file (file tracker) is polled for at once, not at the next interval.
+  const watches: TrackerWatches | undefined = worker ? await watchTrackers({ client, config, tracker: (name) => worker.runtime.tracker(name, options.configPath), logger }) : undefined;
   announceRunning(worker, options);
   let http: BatonHttpServer | undefined;
   try {
     http = await startHttp(options, target, client, currentConfig, () => run.up() || worker === undefined);
   } catch (err) {
     // The worker is already polling: stop it, or the process would outlive the error.
+    watches?.stop();
     run.stop();
     await run.done.catch(() => undefined);
     throw err;
@@ -83,6 +88,7 @@ export async function startServices(options: ServiceOptions, target: TemporalTar
     stop: run.stop,
     async close() {
       holds?.stop();
+      watches?.stop();
       clearInterval(keeper);
       await http?.close();
       await nativeConnection?.close();

@@ -6,7 +6,6 @@
  * exits 0 (having run the startup sweep of terminal workspaces); a second interrupt while running
  * agents are still given their grace period forces an exit with 130.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,40 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { agentRuns, createDeployment, waitFor, type Deployment } from '../helpers/deployment.js';
 import { killProcessGroup } from '../../base/process.js';
-import { BATON_BIN } from '../helpers/cli.js';
+import { spawnBaton, untilRunning } from '../helpers/cli.js';
 import { closedPort, holdPort } from '../helpers/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-interface BatonProcess {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** `baton <args>` in its own process, stdout and stderr kept; JSON logs so lines can be read. */
-function baton(args: string[], cwd = ROOT): BatonProcess {
-  const child = spawn(process.execPath, [BATON_BIN, ...args], {
-    cwd,
-    env: { ...process.env, BATON_LOG_FORMAT: 'json', BATON_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-
-
-/** Wait until Baton says it runs (stdout), or fail with what it printed. */
-async function running(p: BatonProcess): Promise<void> {
-  await waitFor('Baton running', async () => p.stdout().includes('Baton is running') || p.child.exitCode !== null || null, 60_000);
-  if (p.child.exitCode !== null) throw new Error(`baton exited ${p.child.exitCode} before running:\n${p.stderr()}\n${p.stdout()}`);
-}
+/** `baton <args>` run from the project root unless `cwd` says otherwise. */
+const baton = (args: string[], cwd = ROOT) => spawnBaton(args, { cwd });
+const running = untilRunning;
 
 describe('startup failures', () => {
   it('§17.7 baton start with an invalid file exits 1 with every diagnostic and starts nothing', async () => {
