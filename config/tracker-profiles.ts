@@ -51,6 +51,12 @@ export interface TrackerProfile {
   envSettings?: readonly TrackerEnvSetting[];
   /** Provider keys that are local filesystem paths: `~` and `$VAR` expand, relative to the config file. */
   pathKeys?: readonly string[];
+  /**
+   * The adapter implements `TrackerAdapter.watch` (it can tell when a poll would find something
+   * new without being polled), so a running process asks it at start-up; others are not built
+   * for it (no SDK loaded, no secret read, just to learn they cannot watch).
+   */
+  watches?: boolean;
 }
 
 /** The tracker kinds a process knows, in registration order (the JSON Schema lists them so). */

@@ -12,6 +12,7 @@ import { orchestratorWorkflowId, refreshSignal } from '../core/protocol.js';
 import type { BatonConfig } from '../config/schema.js';
 import type { Logger } from '../base/logger.js';
 import type { TrackerAdapter } from '../adapters/trackers/types.js';
+import type { TrackerProfileRegistry } from '../config/tracker-profiles.js';
 
 export interface TrackerWatches {
   stop(): void;
@@ -21,12 +22,13 @@ export async function watchTrackers(options: {
   client: Client;
   config: BatonConfig;
   tracker: (name: string) => Promise<TrackerAdapter>;
+  profiles: TrackerProfileRegistry;
   logger: Logger;
 }): Promise<TrackerWatches> {
   const { client, config, logger } = options;
   const handle = client.workflow.getHandle(orchestratorWorkflowId(config.name));
   const stops: Array<() => void> = [];
-  for (const t of config.trackers) {
+  for (const t of config.trackers.filter((tc) => options.profiles.get(tc.kind)?.watches === true)) {
     const adapter = await options.tracker(t.name).catch(() => undefined);
     if (!adapter?.watch) continue;
     stops.push(

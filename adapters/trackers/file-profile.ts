@@ -19,4 +19,5 @@ export const fileProfile: TrackerProfile = {
   defaultTerminalStates: SYMPHONY_TERMINAL_STATES,
   secrets: [],
   pathKeys: ['dir'],
+  watches: true,
 };

@@ -15,6 +15,7 @@ import { assertNoRetiredWorkflows } from '../cut-over.js';
 import { ensureSearchAttributes } from '../search-attributes.js';
 import { watchStageHolds, type StageHolds } from '../stage-holds.js';
 import { watchTrackers, type TrackerWatches } from '../tracker-watch.js';
+import { trackerProfiles } from '../../adapters/trackers/index.js';
 import { connectClient, ensureOrchestrator } from '../temporal-client.js';
 import { connectTemporalWorker } from '../temporal-connection.js';
 import { sweepTerminalWorkspaces } from '../terminal-sweep.js';
@@ -68,7 +69,7 @@ export async function startServices(options: ServiceOptions, target: TemporalTar
   const keeper = setInterval(() => void ensureOrchestrator(client, config).catch((err: unknown) => logger.debug({ err: String(err) }, 'orchestrator check failed')), ORCHESTRATOR_CHECK_MS);
   keeper.unref();
   // A new issue file (file tracker) is polled for at once, not at the next interval.
-  const watches: TrackerWatches | undefined = worker ? await watchTrackers({ client, config, tracker: (name) => worker.runtime.tracker(name, options.configPath), logger }) : undefined;
+  const watches: TrackerWatches | undefined = worker ? await watchTrackers({ client, config, tracker: (name) => worker.runtime.tracker(name, options.configPath), profiles: trackerProfiles, logger }) : undefined;
   announceRunning(worker, options);
   let http: BatonHttpServer | undefined;
   try {
