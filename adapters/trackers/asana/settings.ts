@@ -6,6 +6,7 @@ import type { TrackerConfig } from '../../../config/schema.js';
 import { BatonError, ErrorCategory } from '../../../core/errors.js';
 import { normalizeState } from '../../../core/issue.js';
 import { AsanaProviderSchema } from './profile.js';
+import { sendsTokenInClear } from '../endpoint.js';
 
 export interface AsanaSettings {
   trackerName: string;
@@ -20,8 +21,6 @@ export interface AsanaSettings {
   terminalStates: Set<string>;
   secretEnv: string[];
 }
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function invalid(name: string, message: string): BatonError {
   return new BatonError(ErrorCategory.invalidTrackerConfig, `tracker \`${name}\` (asana): ${message}`, { retryable: false });
@@ -39,7 +38,7 @@ export function asanaSettings(config: TrackerConfig): AsanaSettings {
     });
   }
   const url = new URL(p.endpoint);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+  if (sendsTokenInClear(url)) {
     throw invalid(name, `provider.endpoint must use https (http only for localhost); got ${p.endpoint}`);
   }
   if (url.search || url.hash) throw invalid(name, `provider.endpoint must not carry a query or fragment; got ${p.endpoint}`);

@@ -8,6 +8,7 @@ import type { TrackerConfig } from '../../../config/schema.js';
 import { BatonError, ErrorCategory } from '../../../core/errors.js';
 import { normalizeState } from '../../../core/issue.js';
 import { GitlabProviderSchema } from './profile.js';
+import { sendsTokenInClear } from '../endpoint.js';
 
 export type GitlabProvider = z.output<typeof GitlabProviderSchema>;
 
@@ -33,8 +34,6 @@ export interface GitlabSettings {
   secretEnv: string[];
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 function invalid(name: string, message: string): BatonError {
   return new BatonError(ErrorCategory.invalidTrackerConfig, `tracker \`${name}\` (gitlab): ${message}`, { retryable: false });
 }
@@ -43,7 +42,7 @@ function invalid(name: string, message: string): BatonError {
 function hostOf(name: string, apiUrl: string): { host: string; apiUrl: string } {
   const url = new URL(apiUrl);
   // The token goes with every request: never in clear text except to this machine.
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+  if (sendsTokenInClear(url)) {
     throw invalid(name, `provider.api_url must use https (http only for localhost); got ${apiUrl}`);
   }
   if (url.search || url.hash) throw invalid(name, `provider.api_url must not carry a query or fragment; got ${apiUrl}`);

@@ -7,6 +7,7 @@ import { BatonError, ErrorCategory } from '../../../core/errors.js';
 import { normalizeState } from '../../../core/issue.js';
 import type { TrackerConfig } from '../../../config/schema.js';
 import { JiraProviderSchema } from './profile.js';
+import { sendsTokenInClear } from '../endpoint.js';
 
 export interface JiraSettings {
   trackerName: string;
@@ -22,8 +23,6 @@ export interface JiraSettings {
   /** Normalized terminal state names (blockers in them no longer block). */
   terminalStates: Set<string>;
 }
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function invalid(trackerName: string, message: string): BatonError {
   return new BatonError(ErrorCategory.invalidTrackerConfig, `tracker \`${trackerName}\`: ${message}`, { retryable: false });
@@ -51,7 +50,7 @@ export function parseJiraSettings(config: TrackerConfig): JiraSettings {
   if (!provider.base_url) throw invalid(name, 'provider.base_url is missing; write the site URL (https://<site>.atlassian.net) or set JIRA_BASE_URL');
   const url = new URL(provider.base_url);
   // Basic auth carries the token in every request: never in clear text except to this machine.
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+  if (sendsTokenInClear(url)) {
     throw invalid(name, `provider.base_url must use https (http only for localhost); got ${provider.base_url}`);
   }
   if (url.search || url.hash) throw invalid(name, `provider.base_url must be the site URL without query or fragment; got ${provider.base_url}`);

@@ -7,6 +7,7 @@ import { BatonError, ErrorCategory } from '../../../core/errors.js';
 import { normalizeState } from '../../../core/issue.js';
 import type { TrackerConfig } from '../../../config/schema.js';
 import { LinearProviderSchema } from './profile.js';
+import { sendsTokenInClear } from '../endpoint.js';
 
 export interface LinearSettings {
   trackerName: string;
@@ -20,8 +21,6 @@ export interface LinearSettings {
   /** Normalized terminal state names (blockers in them no longer block). */
   terminalStates: Set<string>;
 }
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function invalid(trackerName: string, message: string): BatonError {
   return new BatonError(ErrorCategory.invalidTrackerConfig, `tracker \`${trackerName}\`: ${message}`, { retryable: false });
@@ -50,7 +49,7 @@ export function parseLinearSettings(config: TrackerConfig): LinearSettings {
     throw invalid(name, `provider.endpoint ${JSON.stringify(provider.endpoint)} is not a URL; use https://api.linear.app/graphql`);
   }
   // Same rule as @linear/sdk: a key must never travel in clear text except to this machine.
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+  if (sendsTokenInClear(url)) {
     throw invalid(name, `provider.endpoint must use https (http only for localhost); got ${provider.endpoint}`);
   }
   const assignee = provider.assignee?.trim() || null;
