@@ -4,11 +4,13 @@
  *
  * - `pollTrackers`: the config reading plus one poll per tracker, answered as a diff against what
  *   the orchestrator already knows, so an idle tick records a few bytes, not every issue again.
+ * - `watchTrackers` (a regular activity, not local): the idle watch of core/idle-watch.ts.
  * - `deliver`: starts admitted issue workflows (eagerly when the server allows: the first workflow
  *   task comes back with the start response) and sends grants, snapshots and config views.
  *
  * Adapters own every provider detail; this module only diffs and shapes results for workflows.
  */
+import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { BatonError, ErrorCategory } from '../core/errors.js';
 import { issueFingerprint, type Issue } from '../core/issue.js';
@@ -27,13 +29,17 @@ import {
   type PollResult,
   type StartItem,
   type TrackerPoll,
+  type WatchHeartbeat,
+  type WatchInput,
+  type WatchResult,
 } from '../core/protocol.js';
+import { pollNeedsOrchestrator, WATCH_HEARTBEAT_MS } from '../core/idle-watch.js';
 import { admissionBlock } from '../core/admission.js';
 import { BatonDeployment, BatonIssue, BatonStage, BatonState, BatonStatus, BatonTracker } from '../core/search-attributes.js';
 import { toConfigView } from '../config/view.js';
 import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import type { TrackerConfig } from '../config/schema.js';
-import { recordDispatchLatency, recordTrackerRateLimit, recordTrackerRequest } from '../base/metrics.js';
+import { recordDispatchLatency, recordTrackerPoll, recordTrackerRateLimit, recordTrackerRequest } from '../base/metrics.js';
 import type { BatonRuntime } from './runtime.js';
 
 /** Calls to Temporal in flight at once while delivering: a big admission is not one RPC at a time. */
@@ -41,19 +47,36 @@ const DELIVER_CONCURRENCY = 8;
 
 export function createOrchestratorActivities(rt: BatonRuntime) {
   return {
-    async pollTrackers(input: PollInput): Promise<PollResult> {
-      const config = readConfig(rt, input.configHash);
-      const trackers: Record<string, TrackerPoll> = {};
-      if (config.hash !== null) {
-        const { config: current, hash } = rt.config();
-        const view = toConfigView(current, hash);
-        await Promise.all(
-          current.trackers.filter((tc) => !input.skip?.includes(tc.name)).map(async (tc) => {
-            trackers[tc.name] = await pollOne(rt, tc, view, input.known[tc.name] ?? {}, input.inflightIds[tc.name] ?? []);
-          }),
-        );
+    pollTrackers: (input: PollInput): Promise<PollResult> => pollAll(rt, input),
+
+    /**
+     * The idle watch (core/idle-watch.ts): the same poll every `intervalMs`, returned only when it
+     * found something for the orchestrator, after `maxMs`, or when this worker stops. Between polls
+     * it heartbeats, carrying the last poll's time for `baton status`.
+     */
+    async watchTrackers(input: WatchInput): Promise<WatchResult> {
+      const ctx = Context.current();
+      const known = Object.keys(input.known);
+      const until = Date.now() + input.maxMs;
+      let due = Date.parse(input.firstPollAt);
+      let polls = 0;
+      let last: PollResult | null = null;
+      const beat = () => ctx.heartbeat({ lastPollAt: last?.polledAt ?? null, polls } satisfies WatchHeartbeat);
+      beat();
+      const heartbeats = setInterval(beat, WATCH_HEARTBEAT_MS);
+      try {
+        // Cancelled (the orchestrator moved on) or stopping: what was polled so far is still true.
+        while (due <= until && (await rt.pause(due - Date.now(), ctx.cancellationSignal))) {
+          last = await pollAll(rt, input);
+          polls += 1;
+          beat();
+          if (pollNeedsOrchestrator(last, known, input.configError)) break;
+          due = Date.parse(last.polledAt) + input.intervalMs;
+        }
+      } finally {
+        clearInterval(heartbeats);
       }
-      return { config, trackers, polledAt: new Date().toISOString() };
+      return { polls, last };
     },
 
     async deliver(input: DeliverInput): Promise<DeliverResult> {
@@ -75,6 +98,22 @@ export function createOrchestratorActivities(rt: BatonRuntime) {
       return { missing, alreadyRunning };
     },
   };
+}
+
+/** The config reading and one poll per tracker (those not waiting out a rate limit). */
+async function pollAll(rt: BatonRuntime, input: PollInput): Promise<PollResult> {
+  const config = readConfig(rt, input.configHash);
+  const trackers: Record<string, TrackerPoll> = {};
+  if (config.hash !== null) {
+    const { config: current, hash } = rt.config();
+    const view = toConfigView(current, hash);
+    await Promise.all(
+      current.trackers.filter((tc) => !input.skip?.includes(tc.name)).map(async (tc) => {
+        trackers[tc.name] = await pollOne(rt, tc, view, input.known[tc.name] ?? {}, input.inflightIds[tc.name] ?? []);
+      }),
+    );
+  }
+  return { config, trackers, polledAt: new Date().toISOString() };
 }
 
 /** The worker's config, as a view only when its hash differs from the caller's. */
@@ -105,6 +144,7 @@ async function pollOne(
 ): Promise<TrackerPoll> {
   let candidates: Issue[];
   let inflight: Issue[];
+  recordTrackerPoll(tc.name);
   try {
     const adapter = await rt.tracker(tc.name);
     if (adapter.poll) {

@@ -99,6 +99,34 @@ export class BatonRuntime {
     return [...new Set(config.trackers.flatMap((t) => t.secret_env))];
   }
 
+  /** Aborted when this worker starts to stop: long waits (the idle watch) end at once. */
+  private readonly stopping = new AbortController();
+
+  /** The worker is stopping: activities that only wait return now, not after the grace time. */
+  beginStop(): void {
+    this.stopping.abort();
+  }
+
+  /**
+   * Wait `ms`; false instead when `signal` aborts (a cancelled activity) or the worker begins to
+   * stop first.
+   */
+  pause(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (this.stopping.signal.aborted || signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (waited: boolean) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', abort);
+        this.stopping.signal.removeEventListener('abort', abort);
+        resolve(waited);
+      };
+      const abort = () => done(false);
+      const timer = setTimeout(() => done(true), Math.max(0, ms));
+      signal.addEventListener('abort', abort, { once: true });
+      this.stopping.signal.addEventListener('abort', abort, { once: true });
+    });
+  }
+
   async close(): Promise<void> {
     for (const { adapter } of this.trackers.values()) {
       await adapter.then((a) => a.close?.()).catch(() => undefined);

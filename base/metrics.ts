@@ -45,6 +45,13 @@ const trackerRequests = new Counter({
   registers: [registry],
 });
 
+const trackerPolls = new Counter({
+  name: 'baton_tracker_polls_total',
+  help: "The orchestrator's polls of each tracker (a tick's, or one of the idle watch's)",
+  labelNames: ['tracker'] as const,
+  registers: [registry],
+});
+
 const trackerErrors = new Counter({
   name: 'baton_tracker_errors_total',
   help: 'Tracker requests that failed, by tracker and error category',
@@ -88,6 +95,17 @@ export function recordAgentTokens(usage: { stage: string; backend: string; input
 export function recordTrackerRequest(tracker: string, errorCategory?: string, count = 1): void {
   trackerRequests.inc({ tracker }, count);
   if (errorCategory) trackerErrors.inc({ tracker, category: errorCategory }, count);
+}
+
+/** One poll of a tracker by the orchestrator (however many requests it took). */
+export function recordTrackerPoll(tracker: string): void {
+  trackerPolls.inc({ tracker });
+}
+
+/** Polls of `tracker` this process has made so far. */
+export async function trackerPollCount(tracker: string): Promise<number> {
+  const { values } = await trackerPolls.get();
+  return values.find((v) => v.labels.tracker === tracker)?.value ?? 0;
 }
 
 /** The provider's remaining requests in its window. */

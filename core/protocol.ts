@@ -499,6 +499,29 @@ export interface PollResult {
   readonly polledAt: string;
 }
 
+/** The idle watch (core/idle-watch.ts): the poll, repeated every `intervalMs` from `firstPollAt`. */
+export interface WatchInput extends PollInput {
+  /** The config error the orchestrator knows: a poll that reads another one ends the watch. */
+  readonly configError: string | null;
+  readonly intervalMs: number;
+  /** When the first poll is due (the orchestrator's next poll time). */
+  readonly firstPollAt: string;
+  /** Return a quiet result after this long, so the workflow records the polls it missed. */
+  readonly maxMs: number;
+}
+
+/** How many polls the watch ran, and the last one: the one that ended it, or the last quiet one. */
+export interface WatchResult {
+  readonly polls: number;
+  readonly last: PollResult | null;
+}
+
+/** What a watch's heartbeat carries: `baton status` and the dashboard read the last poll here. */
+export interface WatchHeartbeat {
+  readonly lastPollAt: string | null;
+  readonly polls: number;
+}
+
 /** One issue workflow to start, holding its first slot. */
 export interface StartItem {
   readonly workflowId: string;

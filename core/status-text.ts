@@ -55,6 +55,7 @@ export const StepSummary = {
   report: (what: string) => `tell the orchestrator: ${what}`,
   cleanup: () => 'remove the workspace',
   poll: () => 'poll the trackers',
+  watch: (ms: number) => `idle: poll the trackers every ${formatDuration(ms)} until one shows a change`,
   deliver: (starts: number, signals: number) => `start ${starts} issue workflow(s), send ${signals} signal(s)`,
 } as const;
 

@@ -63,6 +63,12 @@ export async function ensureOrchestrator(client: Client, config: BatonConfig): P
   return start.options.workflowId;
 }
 
+/** Ask the deployment's orchestrator to poll now (what `baton refresh` and webhooks send). */
+export async function refreshOrchestrator(client: Client, deployment: string): Promise<void> {
+  const { orchestratorWorkflowId, refreshSignal } = await import('../core/protocol.js');
+  await client.workflow.getHandle(orchestratorWorkflowId(deployment)).signal(refreshSignal);
+}
+
 /**
  * Give the orchestrator a worker's preflight verdict, starting it if it is not running: the signal
  * is then in its first workflow task, before its first poll, so no held stage is ever admitted to.

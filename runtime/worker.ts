@@ -102,6 +102,7 @@ export async function createBatonWorker(options: BatonWorkerOptions): Promise<Ba
       }
     },
     shutdown() {
+      runtime.beginStop();
       for (const w of [shared, local]) if (w.getState() === 'RUNNING') w.shutdown();
     },
   };

@@ -8,6 +8,7 @@
  * `OrchestratorExtras`); until they exist the API reports null/0/[] for them.
  */
 import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import {
   issueStatusQuery,
   orchestratorStatusQuery,
@@ -17,6 +18,7 @@ import {
   type OrchestratorStatus,
   type PullRequestStatusView,
   type StageOutcomeRecord,
+  type WatchHeartbeat,
 } from '../core/protocol.js';
 import { pullRequestLine } from '../core/pull-request.js';
 import type { TokenUsage } from '../core/agent-events.js';
@@ -65,6 +67,26 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 /**
+ * An idle orchestrator polls inside its watch activity (core/idle-watch.ts) and records those polls
+ * only when the watch returns: its last poll is read from the watch's heartbeat instead, so
+ * `last_poll_at` stays as fresh as the polls. Best effort: without a readable watch, the
+ * workflow's own record stands.
+ */
+async function overlayWatchPoll(client: Client, orchestrator: OrchestratorStatusView, timeoutMs: number): Promise<void> {
+  if (!orchestrator.idle || Object.keys(orchestrator.inflight).length > 0) return;
+  try {
+    const { raw } = await withTimeout(client.workflow.getHandle(orchestrator.workflowId).describe(), timeoutMs, 'the orchestrator');
+    const watch = raw.pendingActivities?.find((a) => a.activityType?.name === 'watchTrackers');
+    const payload = watch?.heartbeatDetails?.payloads?.[0];
+    if (!payload) return;
+    const beat = defaultPayloadConverter.fromPayload<WatchHeartbeat>(payload);
+    if (beat.lastPollAt && (!orchestrator.lastPollAt || beat.lastPollAt > orchestrator.lastPollAt)) orchestrator.lastPollAt = beat.lastPollAt;
+  } catch {
+    // The snapshot keeps the workflow's own last poll.
+  }
+}
+
+/**
  * Query the orchestrator, then every issue in flight (in parallel, bounded). Never throws: a failed
  * read is a snapshot with an error code (`snapshot_timeout` when Temporal did not answer in time).
  */
@@ -77,6 +99,7 @@ export async function readDeploymentSnapshot(client: Client, deployment: string,
       timeoutMs,
       'the orchestrator',
     )) as OrchestratorStatusView;
+    await overlayWatchPoll(client, orchestrator, timeoutMs);
     const entries = Object.entries(orchestrator.inflight);
     const issues: IssueStatusView[] = [];
     for (let i = 0; i < entries.length; i += QUERY_CONCURRENCY) {

@@ -9,6 +9,7 @@
 import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { BatonActivities } from '../activities/index.js';
 import type { ConfigView } from '../core/protocol.js';
+import { WATCH_HEARTBEAT_MS, WATCH_MAX_MS } from '../core/idle-watch.js';
 
 /**
  * Polling: a tracker error comes back as data (the tick skips that tracker), so a failure here is
@@ -17,6 +18,19 @@ import type { ConfigView } from '../core/protocol.js';
 export const poller = proxyLocalActivities<BatonActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
+});
+
+/**
+ * The idle watch (core/idle-watch.ts): a regular activity, so the orchestrator's workflow task
+ * ends while it runs. Any failure of it (its worker gone, noticed within the heartbeat timeout)
+ * only sends the orchestrator back to its poll loop, so Temporal never retries it; and the
+ * orchestrator never waits for a cancel to be confirmed. The cap leaves room for a last slow poll.
+ */
+export const watcher = proxyActivities<BatonActivities>({
+  startToCloseTimeout: WATCH_MAX_MS + 60_000,
+  heartbeatTimeout: 4 * WATCH_HEARTBEAT_MS,
+  retry: { maximumAttempts: 1 },
+  cancellationType: ActivityCancellationType.TRY_CANCEL,
 });
 
 /**

@@ -16,7 +16,7 @@ import { ensureSearchAttributes } from '../search-attributes.js';
 import { watchStageHolds, type StageHolds } from '../stage-holds.js';
 import { watchTrackers, type TrackerWatches } from '../tracker-watch.js';
 import { trackerProfiles } from '../../adapters/trackers/index.js';
-import { connectClient, ensureOrchestrator } from '../temporal-client.js';
+import { connectClient, ensureOrchestrator, refreshOrchestrator } from '../temporal-client.js';
 import { connectTemporalWorker } from '../temporal-connection.js';
 import { sweepTerminalWorkspaces } from '../terminal-sweep.js';
 import { createBatonWorker, type BatonWorker } from '../worker.js';
@@ -64,6 +64,9 @@ export async function startServices(options: ServiceOptions, target: TemporalTar
   const holds: StageHolds | undefined = worker ? watchStageHolds({ client, config: currentConfig, logger }) : undefined;
   if (holds) await Promise.race([holds.first, new Promise((r) => setTimeout(r, PREFLIGHT_WAIT_MS).unref())]);
   await ensureOrchestrator(client, config);
+  // A worker that comes up polls at once: after a crash the orchestrator may still be waiting on
+  // an idle watch that died with the old worker (it would notice only at the heartbeat timeout).
+  if (worker) await refreshOrchestrator(client, config.name).catch((err: unknown) => logger.debug({ err: String(err) }, 'refresh at start failed; the next poll comes on time'));
   // Any process keeps the orchestrator running: one terminated by hand (or lost with a wiped
   // server) is started again within a minute, and rebuilds its in-flight table from reports.
   const keeper = setInterval(() => void ensureOrchestrator(client, config).catch((err: unknown) => logger.debug({ err: String(err) }, 'orchestrator check failed')), ORCHESTRATOR_CHECK_MS);

@@ -11,6 +11,7 @@ import { expect } from 'vitest';
 import { agentRuns, createDeployment, issueStatus, orchestratorStatus, startWorker, waitFor, type Deployment } from '../helpers/deployment.js';
 import type { TestTemporalEnv } from '../helpers/temporal.js';
 import type { IssueStatus } from '../../core/protocol.js';
+import { trackerPollCount } from '../../base/metrics.js';
 
 /** The label a reviewer adds to approve the review gate (Baton removes it once the gate decides). */
 export const GATE_LABEL = 'approved';
@@ -97,7 +98,10 @@ function labelChanges(previous: readonly string[], next: readonly string[]): str
 
 // ---------------------------------------------------------------- poll accounting
 
-/** Counts taken at one moment: orchestrator ticks, every request the fake saw, and poll requests among them. */
+/**
+ * Counts taken at one moment: Baton's polls of the tracker (a tick's, or the idle watch's, from
+ * `baton_tracker_polls_total`), every request the fake saw, and poll requests among them.
+ */
 export interface PollPoint {
   ticks: number;
   requests: number;
@@ -114,18 +118,18 @@ function countPolls<R>(requests: readonly R[], isPoll: (r: R) => boolean): numbe
 }
 
 /**
- * Reads the orchestrator's tick counter right after a poll request reached the fake: the tick
- * counter moves when a tick starts and its poll follows at once, so just after a poll lands both
- * counts describe the same tick. A point where another request arrived during the query is
+ * Reads Baton's poll counter right after a poll request reached the fake: the counter moves when
+ * a poll starts and its request follows at once, so just after a poll lands both counts describe
+ * the same poll. A point where another request arrived during the query is
  * taken again. The next tick is a poll interval away, so the counts can only disagree by one if
  * the query itself takes that long.
  */
-export async function pollPoint<R>(env: TestTemporalEnv, d: Deployment, fake: RequestLog<R>, isPoll: (r: R) => boolean): Promise<PollPoint> {
+export async function pollPoint<R>(tracker: string, fake: RequestLog<R>, isPoll: (r: R) => boolean): Promise<PollPoint> {
   for (let tries = 0; tries < 5; tries += 1) {
     const before = countPolls(fake.requests, isPoll);
     await waitFor('the next poll request', async () => countPolls(fake.requests, isPoll) > before, 10_000, 5);
     const requests = fake.requests.length;
-    const { ticks } = await orchestratorStatus(env.client, d);
+    const ticks = await trackerPollCount(tracker);
     if (fake.requests.length === requests) return { ticks, requests, polls: countPolls(fake.requests, isPoll) };
   }
   throw new Error('could not take a quiet poll point in 5 tries: the fake never stopped receiving requests');
@@ -207,7 +211,7 @@ export async function runPipelineScenario<R>(env: TestTemporalEnv, h: ProviderHa
     agentBody: secretCheckBody(['BATON_STAGE', ...h.secretEnv]),
   });
   for (const name of h.secretEnv) expect(process.env[name], `${name} set for the worker`).toBeTruthy();
-  const zero: PollPoint = { ticks: 0, requests: h.fake.requests.length, polls: countPolls(h.fake.requests, h.isPoll) };
+  const zero: PollPoint = { ticks: await trackerPollCount(h.tracker), requests: h.fake.requests.length, polls: countPolls(h.fake.requests, h.isPoll) };
   const startedAt = Date.now();
   const worker = await startWorker(env, d);
   try {
@@ -235,7 +239,7 @@ export async function runPipelineScenario<R>(env: TestTemporalEnv, h: ProviderHa
       const s = await issueStatus(env.client, labelled.identifier, h.tracker);
       return s.status === 'done' ? s : null;
     });
-    const run = perTick(zero, await pollPoint(env, d, h.fake, h.isPoll));
+    const run = perTick(zero, await pollPoint(h.tracker, h.fake, h.isPoll));
     const runMs = Date.now() - startedAt;
 
     // The workflow's own record of the run.
@@ -274,10 +278,10 @@ export async function runPipelineScenario<R>(env: TestTemporalEnv, h: ProviderHa
 
     // Idle: once the orchestrator holds nothing, each tick is one poll request and nothing else.
     await waitFor('orchestrator idle', async () => (await orchestratorStatus(env.client, d)).idle, 15_000);
-    const idleFrom = await pollPoint(env, d, h.fake, h.isPoll);
+    const idleFrom = await pollPoint(h.tracker, h.fake, h.isPoll);
     const minTicks = options.idleTicks ?? 8;
     let idleTo = idleFrom;
-    while (idleTo.ticks - idleFrom.ticks < minTicks) idleTo = await pollPoint(env, d, h.fake, h.isPoll);
+    while (idleTo.ticks - idleFrom.ticks < minTicks) idleTo = await pollPoint(h.tracker, h.fake, h.isPoll);
     const idle = perTick(idleFrom, idleTo);
     const idleRequests = h.fake.requests.slice(idleFrom.requests, idleTo.requests);
     expect(idleRequests.filter((r) => !h.isPoll(r)).map(h.describe)).toEqual([]);

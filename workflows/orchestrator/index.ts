@@ -9,20 +9,23 @@
  *
  * - the poll loop: every `polling.interval_ms` (or at once on `refresh`) one local activity reads
  *   the config and polls every tracker as a diff against what is known; changed in-flight issues
- *   get a snapshot, eligible new issues join the queue;
+ *   get a snapshot, eligible new issues join the queue. With nothing in flight or queued, one
+ *   `watchTrackers` activity does those polls instead and returns when one finds a change
+ *   (./idle-watch.ts), so an idle deployment costs no workflow task per poll;
  * - the admission loop: whenever a poll or an issue's report changed something, free slots are
  *   granted in Symphony's order — a queued issue's workflow is started holding its slot, a waiting
  *   issue is signalled — and everything owed is delivered in one local activity.
  *
  * Sandbox-safe: only @temporalio/workflow and type-only or pure imports.
  */
-import { allHandlersFinished, condition, continueAsNew, log, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import { admit, emptyOrchestratorState, foldReport, isIdle } from '../../core/admission.js';
 import { issueReportSignal, orchestratorStatusQuery, preflightSignal, refreshSignal, type DeliverInput, type OrchestratorInput, type OrchestratorState } from '../../core/protocol.js';
 import { orchestratorDetailsMarkdown, StepSummary } from '../../core/status-text.js';
 import { lifecycle } from '../../core/lifecycle.js';
 import { deliverer } from '../activity-options.js';
 import { tick, type Outbox } from './tick.js';
+import { IDLE_WATCH_PATCH, watchApplies, watchPolls } from './idle-watch.js';
 
 export async function batonOrchestrator(input: OrchestratorInput): Promise<void> {
   const state: OrchestratorState = input.carried ?? emptyOrchestratorState();
@@ -64,13 +67,28 @@ export async function batonOrchestrator(input: OrchestratorInput): Promise<void>
     }
   })();
 
+  let watchFailed = false;
   for (;;) {
     const intervalMs = state.view?.pollIntervalMs ?? 1_000;
     const nextPollAt = state.lastPollAt ? Date.parse(state.lastPollAt) + intervalMs : 0;
     const waitMs = nextPollAt - Date.now();
-    if (!refreshRequested && waitMs > 0) await condition(() => refreshRequested, waitMs);
-    refreshRequested = false;
-    await tick(state, outbox);
+    let watched = false;
+    if (!refreshRequested && waitMs > 0) {
+      // Quiescent: the idle watch polls in one activity instead of a timer and task per poll.
+      if (!watchFailed && watchApplies(state, Date.now()) && patched(IDLE_WATCH_PATCH)) {
+        const outcome = await watchPolls(state, outbox, nextPollAt, () => refreshRequested);
+        watchFailed = outcome === 'failed';
+        if (outcome !== 'polled') continue;
+        watched = true;
+      } else {
+        watchFailed = false;
+        await condition(() => refreshRequested, waitMs);
+      }
+    }
+    if (!watched) {
+      refreshRequested = false;
+      await tick(state, outbox);
+    }
     admitDue = true;
     setCurrentDetails(orchestratorDetailsMarkdown(state));
     if (workflowInfo().continueAsNewSuggested) {

@@ -8,7 +8,7 @@
  */
 import { log } from '@temporalio/workflow';
 import { foldPoll, inflightIds, knownIssues, requeueForView } from '../../core/admission.js';
-import type { ConfigView, IssueHead, OrchestratorState, PollResult, TrackerPoll } from '../../core/protocol.js';
+import type { ConfigView, IssueHead, OrchestratorState, PollInput, PollResult, TrackerPoll } from '../../core/protocol.js';
 import { StepSummary } from '../../core/status-text.js';
 import { poller } from '../activity-options.js';
 import { lifecycle } from '../../core/lifecycle.js';
@@ -19,8 +19,8 @@ export interface Outbox {
   configs: { workflowId: string; view: ConfigView }[];
 }
 
-export async function tick(state: OrchestratorState, outbox: Outbox): Promise<void> {
-  state.ticks += 1;
+/** What the next poll asks: per tracker the issues known and in flight, and the trackers to skip. */
+export function pollRequest(state: OrchestratorState): PollInput {
   const trackers = state.view?.trackers.map((t) => t.name) ?? [];
   const known: Record<string, Record<string, string>> = {};
   const inflight: Record<string, string[]> = {};
@@ -33,9 +33,18 @@ export async function tick(state: OrchestratorState, outbox: Outbox): Promise<vo
     const retryAt = state.trackers[name]?.retryAt;
     return retryAt ? Date.parse(retryAt) > Date.now() : false;
   });
-  const result = await poller.pollTrackers.executeWithOptions({ summary: StepSummary.poll() }, [
-    { configHash: state.view?.hash ?? null, known, inflightIds: inflight, ...(skip.length > 0 ? { skip } : {}) },
-  ]);
+  return { configHash: state.view?.hash ?? null, known, inflightIds: inflight, ...(skip.length > 0 ? { skip } : {}) };
+}
+
+export async function tick(state: OrchestratorState, outbox: Outbox): Promise<void> {
+  state.ticks += 1;
+  const request = pollRequest(state);
+  const result = await poller.pollTrackers.executeWithOptions({ summary: StepSummary.poll() }, [request]);
+  foldPollResult(state, outbox, result, request.skip ?? []);
+}
+
+/** Fold one poll's result into the state: config, tracker health, snapshots owed, the queue. */
+export function foldPollResult(state: OrchestratorState, outbox: Outbox, result: PollResult, skip: readonly string[]): void {
   adoptConfig(state, outbox, result);
   const view = state.view;
   if (!view) return;
