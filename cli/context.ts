@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { BatonConfig } from '../config/schema.js';
 import type { Logger } from '../base/logger.js';
 
-export { connectClient, ensureOrchestrator, isEmbedded, temporalAddress, temporalEndpoint } from '../runtime/temporal-client.js';
+export { connectClient, ensureOrchestrator, isEmbedded, refreshOrchestrator, temporalAddress, temporalEndpoint } from '../runtime/temporal-client.js';
 
 /** Load and validate the config, or fail with every diagnostic (file:line:col and a fix). */
 export async function loadCliConfig(file: string | undefined, logger?: Logger): Promise<{ path: string; config: BatonConfig }> {

@@ -10,11 +10,11 @@ export function registerRefresh(program: Command): void {
     .action(
       runCommand(async (file: string | undefined) => {
         // Loaded on use, so other commands and `--help` stay quick.
-        const [{ orchestratorWorkflowId, refreshSignal }, { connectClient, loadCliConfig }] = await Promise.all([import('../../core/protocol.js'), import('../context.js')]);
+        const { connectClient, loadCliConfig, refreshOrchestrator } = await import('../context.js');
         const { config } = await loadCliConfig(file);
         const { client, connection } = await connectClient(config);
         try {
-          await client.workflow.getHandle(orchestratorWorkflowId(config.name)).signal(refreshSignal);
+          await refreshOrchestrator(client, config.name);
           process.stdout.write('refresh requested\n');
         } finally {
           await connection.close();
