@@ -101,10 +101,39 @@ export async function addIssue(issuesDir: string, identifier: string): Promise<v
 }
 
 /** An issue's tracker state and when its file last changed (the tracker's last write). */
-export async function issueFileState(issuesDir: string, identifier: string): Promise<{ state: string | null; mtimeMs: number }> {
+export interface IssueFileState {
+  state: string | null;
+  mtimeMs: number;
+}
+
+/** An issue's tracker state and when its file last changed (the tracker's last write). */
+export async function issueFileState(issuesDir: string, identifier: string): Promise<IssueFileState> {
   const file = path.join(issuesDir, `${identifier}.md`);
   const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+  return { state: stateOf(text), mtimeMs: info.mtimeMs };
+}
+
+function stateOf(text: string): string | null {
   const parsed = parseMarkdownIssue(text);
-  const state = parsed.ok && typeof parsed.fields.state === 'string' ? parsed.fields.state : null;
-  return { state, mtimeMs: info.mtimeMs };
+  return parsed.ok && typeof parsed.fields.state === 'string' ? parsed.fields.state : null;
+}
+
+/**
+ * {@link issueFileState} for a bench that waits on many issues: a file is read and parsed again
+ * only when its stamp changed. The bench runs in the worker's process, so re-parsing hundreds of
+ * files every few hundred ms would be garbage the worker's memory figure then counts.
+ */
+export function issueStateReader(issuesDir: string): (identifier: string) => Promise<IssueFileState> {
+  const known = new Map<string, { stamp: string; state: string | null }>();
+  return async (identifier) => {
+    const file = path.join(issuesDir, `${identifier}.md`);
+    const info = await stat(file);
+    const stamp = `${info.mtimeMs}:${info.size}:${info.ino}`;
+    let hit = known.get(identifier);
+    if (hit?.stamp !== stamp) {
+      hit = { stamp, state: stateOf(await readFile(file, 'utf8')) };
+      known.set(identifier, hit);
+    }
+    return { state: hit.state, mtimeMs: info.mtimeMs };
+  };
 }

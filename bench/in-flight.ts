@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { registry } from '../base/metrics.js';
 import { BatonError, ErrorCategory } from '../core/errors.js';
 import { readAgentStarts } from './agent-log.js';
-import { benchConfig, createBenchDeployment, issueFileState, type BenchDeployment } from './deployment.js';
+import { benchConfig, createBenchDeployment, issueStateReader, type BenchDeployment } from './deployment.js';
 import type { BenchEnvironment } from './environment.js';
 import { historiesOfAllRuns } from './history.js';
 import { startOrchestrator, type BenchOrchestrator } from './orchestrator.js';
@@ -132,9 +132,10 @@ async function runInFlight(deployment: BenchDeployment, orchestrator: BenchOrche
   await orchestrator.refresh();
   await waitForAllStarted(deployment.agentLog, t0, options);
   const allStartedMs = Date.now() - t0;
+  const stateOf = issueStateReader(deployment.issuesDir);
   await waitUntil(
     `every issue to reach ${DONE}`,
-    async () => (await mapLimit(ids, 16, (id) => issueFileState(deployment.issuesDir, id))).every((f) => f.state === DONE),
+    async () => (await mapLimit(ids, 16, stateOf)).every((f) => f.state === DONE),
     { signal, everyMs: 500 },
   );
   const allDoneMs = Date.now() - t0;

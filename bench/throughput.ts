@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { issueWorkflowId, type IssueStatus } from '../core/protocol.js';
 import { BatonError, ErrorCategory } from '../core/errors.js';
 import { readAgentStarts, stagesByIssue, type AgentStart } from './agent-log.js';
-import { addIssue, createBenchDeployment, DONE_STATE, issueFileState, STAGES, type BenchDeployment } from './deployment.js';
+import { addIssue, createBenchDeployment, DONE_STATE, issueStateReader, STAGES, type BenchDeployment } from './deployment.js';
 import type { BenchEnvironment } from './environment.js';
 import { startCpuPhase, type PhaseCpu } from './cpu.js';
 import { dispatchSegments, type DispatchSegments } from './history.js';
@@ -120,10 +120,11 @@ async function runToDone(env: BenchEnvironment, deployment: BenchDeployment, orc
   const t0 = Date.now();
   await orchestrator.refresh();
   await waitForMergeStage(deployment.agentLog, t0, options);
+  const stateOf = issueStateReader(deployment.issuesDir);
   const files = await waitUntil(
     `every issue file to reach ${DONE_STATE}`,
     async () => {
-      const all = await mapLimit(ids, 16, (id) => issueFileState(deployment.issuesDir, id));
+      const all = await mapLimit(ids, 16, stateOf);
       return all.every((f) => f.state === DONE_STATE) ? all : null;
     },
     { signal, everyMs: 100 },

@@ -8,6 +8,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { BatonRuntime } from '../activities/runtime.js';
+import { HEARTBEAT_MS } from '../activities/stage/monitor.js';
 import { hostId, hostTaskQueue } from './host.js';
 import { workflowBundleOption } from './workflow-bundle.js';
 import type { Logger } from '../base/logger.js';
@@ -67,8 +68,9 @@ export async function createBatonWorker(options: BatonWorkerOptions): Promise<Ba
   const shutdownGraceTime = options.shutdownGraceMs ?? 5_000;
   // Cancellation (a tracker move, an operator's cancel) reaches a running agent with the next
   // heartbeat the SDK flushes; its default throttle (80% of the heartbeat timeout) would let an
-  // agent run on for 24 s. Two seconds costs one cheap RPC per agent per two seconds, no history.
-  const heartbeats = { maxHeartbeatThrottleInterval: '2 seconds', defaultHeartbeatThrottleInterval: '2 seconds' } as const;
+  // agent run on for 24 s. Two seconds costs one cheap RPC per agent per two seconds, no history;
+  // a running stage heartbeats on the same beat.
+  const heartbeats = { maxHeartbeatThrottleInterval: HEARTBEAT_MS, defaultHeartbeatThrottleInterval: HEARTBEAT_MS } as const;
   const shared = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,

@@ -1,8 +1,11 @@
 /**
  * What a running stage tells the outside world, and how Baton notices a silent agent:
  *
- * - heartbeats every second (cancellation only arrives with heartbeat responses) carrying a small
- *   readable view of the run — the pending activity in the Web UI shows it;
+ * - heartbeats every {@link HEARTBEAT_MS} (cancellation only arrives with heartbeat responses)
+ *   carrying a small readable view of the run — the pending activity in the Web UI shows it. Agent
+ *   events only update that view: the worker sends the server at most one heartbeat per throttle
+ *   interval anyway (runtime/worker.ts), and each local heartbeat is encoded on the spot, so one per
+ *   event (a chatty agent prints dozens a second) was CPU and garbage the server never saw;
  * - progress signals to the issue workflow, at most one per `progressIntervalMs` and none in a
  *   run's first interval (each costs the workflow a signal and a workflow task): short runs report
  *   through their result alone, and live readers take the heartbeat details instead;
@@ -18,6 +21,12 @@ import { BatonError, ErrorCategory, oneLine } from '../../core/errors.js';
 import { agentProgressSignal, type LastAgentEvent } from '../../core/protocol.js';
 import type { Logger } from '../../base/logger.js';
 import type { BatonRuntime } from '../runtime.js';
+
+/**
+ * How often a running stage heartbeats: the worker's heartbeat throttle interval, so each window
+ * the server sees carries the latest view, and no more local heartbeats than that are encoded.
+ */
+export const HEARTBEAT_MS = 2_000;
 
 /** Heartbeat details: small and readable. */
 interface StageHeartbeat {
@@ -67,7 +76,7 @@ export class StageMonitor {
   }
 
   /**
-   * Heartbeat every second from now until {@link stop}: for the whole activity, not only while the
+   * Heartbeat every {@link HEARTBEAT_MS} from now until {@link stop}: for the whole activity, not only while the
    * agent runs, so the tracker calls around the agent (revalidation, the stage's writes) and the
    * hooks (`after_run`, `before_remove`) are covered too — a slow provider or hook is not mistaken
    * for a dead worker, and a dead worker is still noticed within the heartbeat timeout.
@@ -75,7 +84,7 @@ export class StageMonitor {
   startHeartbeat(): void {
     if (this.beat) return;
     this.heartbeat();
-    this.beat = setInterval(() => this.heartbeat(), 1_000);
+    this.beat = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
   }
 
   /**
@@ -134,7 +143,6 @@ export class StageMonitor {
     this.lastEvent = { event: event.event, at: event.at, ...(this.state.message ? { message: this.state.message } : {}) };
     // The backend's own session start is when its session id is known: the lifecycle line carries it.
     if (event.event === AgentEventName.sessionStarted) this.logger.info({ event: 'session_started', session_id: event.session_id, pid: event.pid }, 'agent session started');
-    this.heartbeat();
     this.sendProgress();
   };
 

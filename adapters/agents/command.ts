@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { AgentEventName, type AgentEvent, type TokenUsage } from '../../core/agent-events.js';
 import { BatonError, ErrorCategory, oneLine } from '../../core/errors.js';
-import { processAlive } from '../../base/process.js';
 import { runShell, type ShellResult } from '../../base/shell.js';
 import type { AgentBackendImpl, AgentSession, BackendPreflightContext, SessionContext, TurnInput, TurnResult } from './types.js';
 import { failed, type PreflightFinding } from '../../core/preflight.js';
@@ -106,28 +105,6 @@ export function classifyTurn(result: Pick<ShellResult, 'exitCode' | 'signal' | '
   };
 }
 
-/** How often a turn checks whether its leader exited while descendants still hold its output open. */
-const LEADER_POLL_MS = 100;
-
-/**
- * Once the turn's leader has exited, kill the rest of its group. `runShell` resolves when stdout
- * closes, and a background job (`npm run dev &`) holds stdout open: without this the turn would
- * last until `turn_timeout_ms`. The group id stays reserved while any member lives, so signalling
- * `-pid` cannot reach an unrelated process.
- */
-function killGroupAfterLeaderExits(pid: number): () => void {
-  const timer = setInterval(() => {
-    if (processAlive(pid)) return;
-    clearInterval(timer);
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // the group is already gone
-    }
-  }, LEADER_POLL_MS);
-  return () => clearInterval(timer);
-}
-
 async function assertDirectory(workspace: string): Promise<void> {
   const info = await stat(workspace).catch(() => undefined);
   if (!info?.isDirectory()) {
@@ -202,7 +179,6 @@ class CommandSession extends SerialTurnSession {
       BATON_SESSION_ID: sessionId,
     };
     let result: ShellResult;
-    let stopWatch = () => {};
     const toolCalls: Promise<void>[] = [];
     try {
       result = await runShell(this.command, {
@@ -214,7 +190,6 @@ class CommandSession extends SerialTurnSession {
         signal,
         onSpawn: (pid) => {
           this.currentPid = pid;
-          stopWatch = killGroupAfterLeaderExits(pid);
           this.emit({ event: AgentEventName.sessionStarted, session_id: sessionId, pid, message: `turn ${input.turn}/${input.maxTurns}: ${oneLine(this.command, 120)}` });
         },
         onStdoutLine: (line) => {
@@ -235,8 +210,6 @@ class CommandSession extends SerialTurnSession {
       const message = `cannot start \`bash -lc\` for the agent command: ${err instanceof Error ? err.message : String(err)}`;
       this.emit({ event: AgentEventName.startupFailed, session_id: sessionId, message });
       return { outcome: 'failed', sessionId, error: { category: ErrorCategory.agentNotFound, message } };
-    } finally {
-      stopWatch();
     }
     // Tool calls the agent printed finish before the turn reports its outcome.
     await Promise.all(toolCalls);

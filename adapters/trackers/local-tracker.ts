@@ -147,6 +147,17 @@ function duplicates(issues: readonly Issue[]): Map<Issue, string> {
 }
 
 /**
+ * Each record's normalized form, kept while the record lives: the file tracker hands back the
+ * same record object for a file that did not change, so a poll validates only changed files.
+ */
+const normalized = new WeakMap<RawRecord, Normalized>();
+function normalizedOnce(record: RawRecord): Normalized {
+  let result = normalized.get(record);
+  if (!result) normalized.set(record, (result = normalizeRecord(record)));
+  return result;
+}
+
+/**
  * Normalize every record, drop duplicates, resolve each blocker's live state from the snapshot and
  * derive `dispatchable`. Issues come back sorted by identifier.
  */
@@ -158,7 +169,7 @@ export function buildSnapshot(
   const malformed: MalformedRecord[] = [];
   const valid: Issue[] = [];
   for (const record of records) {
-    const result = normalizeRecord(record);
+    const result = normalizedOnce(record);
     if (result.ok) valid.push(result.issue);
     else malformed.push(result.malformed);
   }

@@ -2,12 +2,12 @@
  * The bench's pure parts: statistics, the agent log, /proc parsing, history reading, the text
  * table, and that its generated deployment is a config Baton accepts.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { instantAgentScript, parseAgentStarts, readAgentStarts, stagesByIssue } from '../../bench/agent-log.js';
-import { addIssue, createBenchDeployment, issueFileState, STAGES } from '../../bench/deployment.js';
+import { addIssue, createBenchDeployment, issueFileState, issueStateReader, STAGES } from '../../bench/deployment.js';
 import { activityDurations, countByKind, dispatchSegments, eventKind, eventTimeMs, type HistoryEvent } from '../../bench/history.js';
 import { parseProcStatus } from '../../bench/memory.js';
 import { parseProcStat, procCpu } from '../../bench/cpu.js';
@@ -271,5 +271,18 @@ describe('bench deployment', () => {
     const state = await issueFileState(dir, 'T-0001');
     expect(state.state).toBe('Todo');
     expect(state.mtimeMs).toBeGreaterThan(0);
+  });
+
+  it('reads a state again only when the issue file changed', async () => {
+    const dir = await tempDir();
+    await addIssue(dir, 'T-0001');
+    const stateOf = issueStateReader(dir);
+    expect((await stateOf('T-0001')).state).toBe('Todo');
+    const file = path.join(dir, 'T-0001.md');
+    const text = await readFile(file, 'utf8');
+    // as the tracker writes it: a new file renamed over the old one
+    await writeFile(`${file}.tmp`, text.replace('state: Todo', 'state: Done'));
+    await rename(`${file}.tmp`, file);
+    expect((await stateOf('T-0001')).state).toBe('Done');
   });
 });
