@@ -9,6 +9,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { BatonRuntime } from '../activities/runtime.js';
 import { HEARTBEAT_MS } from '../activities/stage/monitor.js';
+import { tuneWorkerHeap } from './heap.js';
 import { hostId, hostTaskQueue } from './host.js';
 import { workflowBundleOption } from './workflow-bundle.js';
 import type { Logger } from '../base/logger.js';
@@ -50,6 +51,8 @@ function cacheSize(maxAgents: number): number {
 }
 
 export async function createBatonWorker(options: BatonWorkerOptions): Promise<BatonWorker> {
+  // Before Worker.create starts the workflow thread, whose heap is sized when it is created.
+  tuneWorkerHeap();
   const host = options.host ?? hostId(options.env);
   const hostQueue = hostTaskQueue(options.taskQueue, host);
   const agents = options.maxConcurrentAgents ?? 100;
