@@ -1,7 +1,8 @@
 /**
  * The `file` tracker, Baton's embedded default: a folder of Markdown issues, one `*.md` file each,
  * with YAML front matter (profile: spec/adapters/file.md). Every read is one directory scan that
- * stats each file and reads only those whose stamp changed since the last scan (file-cache.ts); every
+ * stats each file and reads only those whose stamp changed since the last scan (file-cache.ts), and
+ * reads asked for at once share one scan (base/fresh-read.ts); every
  * write replaces the file atomically (temp file in the same folder, fsync, rename), so a reader sees
  * the old file or the new one, never a partial one, and drops the file's cache entry.
  */
@@ -14,6 +15,7 @@ import { BatonError, ErrorCategory } from '../../core/errors.js';
 import type { Issue } from '../../core/issue.js';
 import type { TrackerConfig } from '../../config/schema.js';
 import type { Logger } from '../../base/logger.js';
+import { freshSharedRead } from '../../base/fresh-read.js';
 import { failed, passed, type PreflightFinding } from '../../core/preflight.js';
 import type { AgentToolResult, AgentToolSpec, IssueKey, PollResult, PullRequestLink, TrackerAdapter, TrackerContext, WriteBatch } from './types.js';
 import {
@@ -111,6 +113,8 @@ export class FileTracker implements TrackerAdapter {
   private readonly warned = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly cache: ParsedFileCache<RawRecord>;
+  /** Callers asking at once share one scan (base/fresh-read.ts): N revalidating activities cost two scans, not N. */
+  private readonly scan: () => Promise<LocalSnapshot> = freshSharedRead(() => this.scanFolder());
 
   constructor(
     private readonly config: TrackerConfig,
@@ -230,7 +234,7 @@ export class FileTracker implements TrackerAdapter {
   }
 
   /** One directory scan: every `*.md` file read, normalized and checked against the others. */
-  private async scan(): Promise<LocalSnapshot> {
+  private async scanFolder(): Promise<LocalSnapshot> {
     let names: string[];
     try {
       const entries = await this.fs.readdir(this.dir, { withFileTypes: true });

@@ -67,7 +67,7 @@ async function write(name: string, text: string): Promise<string> {
 }
 
 const read = (name: string) => nodeFs.readFile(path.join(dir, name), 'utf8');
-  counts = { readdir: 0, readFile: 0, rename: 0 };
+
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'baton-file-tracker-'));
   warnings = [];
@@ -79,6 +79,17 @@ afterEach(() => {
 });
 
 describe('reads', () => {
+  it('many reads asked for at once share scans: 300 revalidations of 300 new files cost at most two scans', async () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `N-${i + 1}`);
+    for (const id of ids) await write(`${id}.md`, `---\ntitle: ${id}\nstate: Todo\n---\n`);
+    const t = tracker();
+    const found = await Promise.all(ids.map((id) => t.fetchIssuesByIds([id])));
+    expect(found.map(([issue]) => issue?.identifier)).toEqual(ids);
+    expect(counts.readdir).toBeLessThanOrEqual(2);
+    // The files are new (inside the cache's racy window), so each scan reads them all: 2 x 300 at most.
+    expect(counts.readFile).toBeLessThanOrEqual(2 * ids.length);
+  });
+
   it('normalizes a Markdown issue per SPEC §11.3', async () => {
     const file = await write(
       'ABC-1.md',
