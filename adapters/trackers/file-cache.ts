@@ -1,17 +1,22 @@
 /**
- * The `file` tracker's parse cache: one parsed record per issue file, kept while the file's stamp
- * (mtime, ctime, size, inode) is unchanged, so a poll stats every file but reads and parses only
- * the ones that changed (issue 8 §3: a poll costs O(changed files)).
+ * The `file` tracker's parse cache: one parsed record per issue file, so a poll stats every file
+ * but reads only the ones whose stamp changed, and parses only the ones whose text changed
+ * (issue 8 §3: a poll costs O(changed files)).
  *
  * Rules (table-tested in test/adapters/file-cache.test.ts):
- * - A hit needs the same name and an identical stamp. A different inode means the file was replaced
- *   (Baton's own writes and most editors write a temp file and rename it over the old one); ctime
- *   also moves on a permission change, which can make an unreadable file readable.
+ * - A stamp hit (no read at all) needs the same name and an identical stamp (mtime, ctime, size,
+ *   inode). A different inode means the file was replaced (Baton's own writes and most editors
+ *   write a temp file and rename it over the old one); ctime also moves on a permission change,
+ *   which can make an unreadable file readable.
  * - A file whose mtime is less than `racyWindowMs` older than the moment it was read is not
- *   trusted afterwards ("racily clean", as git calls it): a second write within the filesystem's
- *   timestamp granularity could keep mtime and size and go unseen. It is re-read until it is older.
+ *   trusted by its stamp ("racily clean", as git calls it): a second write within the
+ *   filesystem's timestamp granularity could keep mtime and size and go unseen. It is read again
+ *   until it is older — but a read whose text is the one already parsed (same SHA-256) reuses
+ *   that parse, so a burst of reads of new files (every stage start revalidates its issue) parses
+ *   each file once. Parsing, not reading, is what costs: a YAML front matter parse is ~1–2 ms.
  * - Names absent from a scan are forgotten (`retain`), and Baton's own writes `forget` their file.
  */
+import { createHash } from 'node:crypto';
 
 /** What identifies one version of a file without reading it. */
 export interface FileStamp {
@@ -23,7 +28,15 @@ export interface FileStamp {
 
 interface Entry<T> {
   stamp: FileStamp;
+  /** SHA-256 of the text `value` was parsed from. */
+  digest: string;
   value: T;
+  /** The stamp alone may answer for the file (it was read outside the racy window). */
+  stampTrusted: boolean;
+}
+
+function digestOf(text: string): string {
+  return createHash('sha256').update(text).digest('base64');
 }
 
 /** 2 s covers the coarsest common mtime granularity (FAT, some network filesystems). */
@@ -41,19 +54,21 @@ export class ParsedFileCache<T> {
   /** The cached value of `name` if it was parsed from exactly this version of the file. */
   get(name: string, stamp: FileStamp): T | undefined {
     const entry = this.entries.get(name);
-    return entry && sameStamp(entry.stamp, stamp) ? entry.value : undefined;
+    return entry?.stampTrusted && sameStamp(entry.stamp, stamp) ? entry.value : undefined;
+  }
+
+  /** The cached value of `name` if it was parsed from exactly this text (the file was read again). */
+  parsed(name: string, text: string): T | undefined {
+    const entry = this.entries.get(name);
+    return entry && entry.digest === digestOf(text) ? entry.value : undefined;
   }
 
   /**
-   * Remember `value`, parsed from the file as it was stamped before reading it, unless the file
-   * is too recent to trust its stamp (then any older entry is dropped too).
+   * Remember `value`, parsed from `text`, read from the file as it was stamped before reading it.
+   * A file too recent to trust its stamp is remembered by its text only.
    */
-  set(name: string, stamp: FileStamp, value: T, readAtMs: number): void {
-    if (readAtMs - stamp.mtimeMs < this.racyWindowMs) {
-      this.entries.delete(name);
-      return;
-    }
-    this.entries.set(name, { stamp, value });
+  set(name: string, stamp: FileStamp, text: string, value: T, readAtMs: number): void {
+    this.entries.set(name, { stamp, digest: digestOf(text), value, stampTrusted: readAtMs - stamp.mtimeMs >= this.racyWindowMs });
   }
 
   /** Drop `name` (Baton just rewrote it). */

@@ -276,31 +276,41 @@ export class FileTracker implements TrackerAdapter {
     if (hit) return hit;
     // Stamped before reading: a write racing this read leaves a newer stamp, so the next scan re-reads.
     const readAt = Date.now();
-    const record = await this.readRecord(name);
-    // A failed read (EACCES, EIO, EMFILE) may heal without the file changing: never cached.
-    if (record && !record.unreadable) this.cache.set(name, stamp, record, readAt);
+    const text = await this.readText(name);
+    // Gone (null), or a failed read (EACCES, EIO, EMFILE) that may heal without the file changing: never cached.
+    if (typeof text !== 'string') return text;
+    const record = this.cache.parsed(name, text) ?? this.recordOf(name, text);
+    this.cache.set(name, stamp, text, record, readAt);
     return record;
   }
 
   /** null when the file vanished between listing and reading (renamed or deleted: not an issue now). */
-  private async readRecord(name: string): Promise<(RawRecord & { unreadable?: true }) | null> {
+  private async readRecord(name: string): Promise<RawRecord | null> {
+    const text = await this.readText(name);
+    return typeof text === 'string' ? this.recordOf(name, text) : text;
+  }
+
+  /** The file's text; a record saying why when it cannot be read; null when it is gone. */
+  private async readText(name: string): Promise<string | RawRecord | null> {
     const file = path.join(this.dir, name);
-    const base = {
-      source: file,
-      fallbackIdentifier: name.slice(0, -'.md'.length),
-      native_ref: { path: file },
-      url: pathToFileURL(file).href,
-    };
-    let text: string;
     try {
-      text = await this.fs.readFile(file, 'utf8');
+      return await this.fs.readFile(file, 'utf8');
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return null;
-      return { ...base, fields: null, error: `it cannot be read (${errnoCode(err) ?? String(err)})`, unreadable: true };
+      return { ...this.recordBase(name), fields: null, error: `it cannot be read (${errnoCode(err) ?? String(err)})` };
     }
+  }
+
+  private recordBase(name: string): Pick<RawRecord, 'source' | 'fallbackIdentifier' | 'native_ref' | 'url'> {
+    const file = path.join(this.dir, name);
+    return { source: file, fallbackIdentifier: name.slice(0, -'.md'.length), native_ref: { path: file }, url: pathToFileURL(file).href };
+  }
+
+  /** What the file's text says: a pure function of the name and the text. */
+  private recordOf(name: string, text: string): RawRecord {
     const parsed = parseMarkdownIssue(text);
-    if (!parsed.ok) return { ...base, fields: null, error: parsed.error };
-    return { ...base, fields: parsed.fields, description: descriptionOf(parsed.body) };
+    if (!parsed.ok) return { ...this.recordBase(name), fields: null, error: parsed.error };
+    return { ...this.recordBase(name), fields: parsed.fields, description: descriptionOf(parsed.body) };
   }
 
   /** Malformed files are logged once per reason, not on every poll. */

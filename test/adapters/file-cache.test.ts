@@ -31,28 +31,41 @@ describe('ParsedFileCache rules', () => {
     { rule: 'mtime ahead of the clock (skew) → not kept', readAt: T - 10_000, lookup: base, hit: false },
   ])('$rule', ({ readAt, lookup, hit }) => {
     const cache = new ParsedFileCache<string>();
-    cache.set('A-1.md', base, 'parsed', readAt);
+    cache.set('A-1.md', base, 'text', 'parsed', readAt);
     expect(cache.get('A-1.md', lookup)).toBe(hit ? 'parsed' : undefined);
   });
 
   it('a name is never answered from another name', () => {
     const cache = new ParsedFileCache<string>();
-    cache.set('A-1.md', base, 'parsed', T + W);
+    cache.set('A-1.md', base, 'text', 'parsed', T + W);
     expect(cache.get('A-2.md', base)).toBeUndefined();
   });
 
-  it('a racy read drops the older entry of the same file', () => {
+  it('a racy read replaces the older entry, and its stamp alone answers nothing', () => {
     const cache = new ParsedFileCache<string>();
-    cache.set('A-1.md', base, 'old', T + W);
+    cache.set('A-1.md', base, 'old text', 'old', T + W);
     const newer = { ...base, mtimeMs: T + 10 * W };
-    cache.set('A-1.md', newer, 'new', T + 10 * W);
+    cache.set('A-1.md', newer, 'new text', 'new', T + 10 * W);
     expect(cache.get('A-1.md', base)).toBeUndefined();
-    expect(cache.size).toBe(0);
+    expect(cache.get('A-1.md', newer)).toBeUndefined();
+    expect(cache.parsed('A-1.md', 'new text')).toBe('new');
+    expect(cache.parsed('A-1.md', 'old text')).toBeUndefined();
+  });
+
+  it.each([
+    { rule: 'same name, same text, read inside the racy window → the parse is reused', name: 'A-1.md', text: 'state: Todo', readAt: T, hit: true },
+    { rule: 'same name, same text, read outside it → reused', name: 'A-1.md', text: 'state: Todo', readAt: T + W, hit: true },
+    { rule: 'same name, one character changed → parsed again', name: 'A-1.md', text: 'state: Tode', readAt: T, hit: false },
+    { rule: 'same text under another name → parsed again (the record names its file)', name: 'A-2.md', text: 'state: Todo', readAt: T, hit: false },
+  ])('$rule', ({ name, text, readAt, hit }) => {
+    const cache = new ParsedFileCache<string>();
+    cache.set('A-1.md', base, 'state: Todo', 'parsed', readAt);
+    expect(cache.parsed(name, text)).toBe(hit ? 'parsed' : undefined);
   });
 
   it('forget drops one file; retain keeps only the names of the latest scan', () => {
     const cache = new ParsedFileCache<string>();
-    for (const name of ['a.md', 'b.md', 'c.md']) cache.set(name, base, name, T + W);
+    for (const name of ['a.md', 'b.md', 'c.md']) cache.set(name, base, name, name, T + W);
     cache.forget('a.md');
     expect(cache.get('a.md', base)).toBeUndefined();
     cache.retain(new Set(['c.md']));
@@ -150,6 +163,21 @@ describe('the file tracker reads only changed files', () => {
     reads = [];
     await t.poll(['Todo'], []);
     expect(reads).toEqual([]);
+  });
+
+  it('a file written just now is read again on each poll but parsed once while its text is unchanged', async () => {
+    const t = tracker();
+    await writeAged('A-3.md', 'Done', new Date());
+    const text = await nodeFs.readFile(path.join(dir, 'A-3.md'), 'utf8');
+    await t.poll(['Todo'], []);
+    const first = cache.parsed('A-3.md', text);
+    expect(first?.fields).toMatchObject({ state: 'Done' });
+    reads = [];
+    await t.poll(['Todo'], []);
+    expect(reads).toEqual(['A-3.md']);
+    expect(cache.parsed('A-3.md', text)).toBe(first);
+    await writeAged('A-3.md', 'Todo', new Date());
+    expect((await states(t))['A-3']).toBe('Todo');
   });
 
   it("Baton's own write is visible at the next read", async () => {
