@@ -1,6 +1,14 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; case " $NODE_OPTIONS " in *[-_]semi[-_]space[-_]size*) exec node "$0" "$@" ;; *) exec node --max-semi-space-size=4 "$0" "$@" ;; esac
 // The `baton` command: the compiled CLI (dist/, written by `npm run build`), run in this process so
 // SIGINT/SIGTERM/SIGHUP reach the CLI itself and its exit code is this process's.
+//
+// Lines 1–2 are a POSIX sh launcher as well as JavaScript (to node, line 2 is a string and a
+// comment). Run as a command, sh replaces itself with node (same pid, no wrapper process) and adds
+// the one heap flag that must be given before the main isolate exists: a young-generation
+// semi-space of 4 MiB, where V8 would grow it to 16 MiB — 2 × 16 MiB of RSS held from start-up on
+// (runtime/heap.ts has the figures and applies the flags that can be set later, for the workflow
+// thread too). A semi-space set in NODE_OPTIONS wins; `node bin/baton.js` skips the launcher.
 import { existsSync } from 'node:fs';
 
 const main = new URL('../dist/cli/main.js', import.meta.url);

@@ -10,7 +10,10 @@
  *   Read at every collection, so it also holds for this (already running) thread. Measured at
  *   N=200/c10: Baton's peak RSS 428 → 294 MiB, CPU 20.6 → 19.9 s (within noise), no slower.
  * - `--max-semi-space-size=4`: the young generation of the workflow thread (created after this
- *   runs) at most 2 × 4 MiB instead of 2 × 16 MiB: peak 294 → 262 MiB, CPU within noise.
+ *   runs) at most 2 × 4 MiB instead of 2 × 16 MiB: peak 294 → 262 MiB, CPU within noise. The
+ *   main thread's isolate exists before any of this runs, so `bin/baton.js` gives it the same
+ *   bound on node's command line (its sh launcher): peak 259–276 → 236–238 MiB at N=200, and
+ *   235 → 195 MiB right after start-up, CPU within noise.
  *
  * No hard heap limit is set (`--max-old-space-size`): a worker with many agents may need more, and
  * running out is a crash. A flag the process was started with (`node --heap-growing-percent=50
