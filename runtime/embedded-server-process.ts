@@ -62,9 +62,10 @@ export interface LaunchedServer {
 }
 
 /** Spawns the server command under the watchdog; the server's pid arrives on the watchdog's first stdout line. */
-export function launchUnderWatchdog(cliPath: string, args: string[], graceMs: number, log: Logger): LaunchedServer {
+export function launchUnderWatchdog(cliPath: string, args: string[], graceMs: number, log: Logger, env: NodeJS.ProcessEnv = process.env): LaunchedServer {
   const graceSeconds = String(Math.max(1, Math.ceil(graceMs / 1000)));
   const child = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'baton-temporal-watchdog', graceSeconds, cliPath, ...args], {
+    env,
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });

@@ -19,7 +19,7 @@ import type { RestartPolicy } from './restart-policy.js';
 import { hostForClient, launchUntilReady, type LaunchSettings } from './embedded-server-launch.js';
 import { superviseServer, type EmbeddedServer } from './embedded-server-supervisor.js';
 
-export { DEV_SERVER_TUNING, startDevArgs } from './embedded-server-launch.js';
+export { DEV_SERVER_GOGC, DEV_SERVER_TUNING, devServerEnv, startDevArgs } from './embedded-server-launch.js';
 export { describeExit } from './embedded-server-process.js';
 export type { EmbeddedServer } from './embedded-server-supervisor.js';
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { batonSearchAttributes } from '../../core/search-attributes.js';
-import { describeExit, startEmbeddedServer, startDevArgs, type EmbeddedServer } from '../../runtime/embedded-server.js';
+import { DEV_SERVER_GOGC, describeExit, devServerEnv, startEmbeddedServer, startDevArgs, type EmbeddedServer } from '../../runtime/embedded-server.js';
 import { silentLogger } from '../../base/logger.js';
 import { processAlive } from '../../base/process.js';
 import { readServerState, serverStatePath } from '../../runtime/server-state.js';
@@ -86,6 +86,9 @@ describe('startEmbeddedServer', () => {
       expect(first.address).not.toBe(`127.0.0.1:${takenPort}`);
       expect(records.some((r) => String(r.msg).includes(`port ${takenPort} is taken`))).toBe(true);
       expect(await readServerState(dbFile)).toMatchObject({ address: first.address, pid: first.pid, uiUrl: first.uiUrl });
+      // The server process runs with the collector setting Baton gives it (devServerEnv).
+      const environ = (await readFile(`/proc/${first.pid}/environ`, 'utf8')).split('\0');
+      expect(environ).toContain(`GOGC=${process.env.GOGC?.trim() || DEV_SERVER_GOGC}`);
       await withClient(first, async (client) => {
         // No worker: the workflow just stays running, which is what must survive the restart.
         await client.workflow.start(trivialWorkflow, {
@@ -282,6 +285,16 @@ describe('startDevArgs', () => {
     expect(args).toContain('--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal');
     expect(args).toContain('--dynamic-config-value system.enableEagerWorkflowStart=true');
     expect(args).toContain('--dynamic-config-value system.enableActivityEagerExecution=true');
+  });
+
+  it.each([
+    { name: 'GOGC unset: the server collects at 50', given: undefined, want: DEV_SERVER_GOGC },
+    { name: 'GOGC empty: treated as unset', given: ' ', want: DEV_SERVER_GOGC },
+    { name: "the operator's GOGC stands", given: '200', want: '200' },
+    { name: 'GOGC=off stands too', given: 'off', want: 'off' },
+  ])('server environment: $name', ({ given, want }) => {
+    const env = devServerEnv({ PATH: '/bin', HOME: '/h', ...(given === undefined ? {} : { GOGC: given }) });
+    expect(env).toMatchObject({ PATH: '/bin', HOME: '/h', GOGC: want });
   });
 
   it('server.json sits next to the DB file', () => {
