@@ -131,6 +131,10 @@ describe('between and inside stage runs', () => {
       );
       watching = false;
       await watcher;
+      // The sampler sleeps between reads, so it can stop before it saw the last change that
+      // `waitFor` saw: one more read after it stopped closes the sequence.
+      const last = await issueStatus(env.client, 'CONT-1');
+      if (seen.at(-1) !== last.status) seen.push(last.status);
 
       // Run 1: two turns on one session (the issue stayed in the stage); a clean exit without a
       // move; `continuing`; run 2 on a new session with attempt 1, which moved the issue to Done.
