@@ -6,16 +6,16 @@
  *   whose text changed are rewritten, and outputs whose source is gone are removed;
  * - `dist/workflow-bundle.js`, the workflow code bundled once (Temporal's webpack bundler) so a
  *   worker started from dist loads it instead of bundling (`runtime/workflow-bundle.ts`). It is
- *   rebuilt only when a file it was built from changed (their hashes are kept beside it).
+ *   rebuilt only when a file it was built from, or the recipe that builds it, changed (their hashes
+ *   are kept beside it).
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { build as esbuild } from 'esbuild';
-import { quietBundlerLogger } from '../runtime/workflow-bundle.js';
+import { bundleWorkflowsFrom } from '../runtime/workflow-bundle.js';
 
 /** The folders that make up the shipped program (tests, bench and scripts stay TypeScript). */
 export const SHIPPED_LAYERS = ['base', 'core', 'config', 'adapters', 'workspace', 'activities', 'workflows', 'runtime', 'cli', 'server'] as const;
@@ -23,6 +23,8 @@ export const SHIPPED_LAYERS = ['base', 'core', 'config', 'adapters', 'workspace'
 const ROOT = resolve(import.meta.dirname, '..');
 const BUNDLE_FILE = 'workflow-bundle.js';
 const BUNDLE_INPUTS_FILE = 'workflow-bundle.inputs.json';
+/** How the bundle is built (its webpack settings): a change to it rebuilds the bundle too. */
+const BUNDLE_RECIPE = join(ROOT, 'runtime', 'workflow-bundle.ts');
 
 export interface BuildResult {
   /** Where the output went. */
@@ -76,10 +78,10 @@ async function ensureWorkflowBundle(distDir: string): Promise<'built' | 'unchang
   const bundlePath = join(distDir, BUNDLE_FILE);
   const inputsPath = join(distDir, BUNDLE_INPUTS_FILE);
   const recorded = await readFile(inputsPath, 'utf8').then((t) => JSON.parse(t) as Record<string, string>, () => undefined);
-  if (recorded && existsSync(bundlePath) && (await unchanged(recorded))) return 'unchanged';
-  const { code } = await bundleWorkflowCode({ workflowsPath: join(distDir, 'workflows', 'index.js'), logger: quietBundlerLogger });
+  if (recorded?.[BUNDLE_RECIPE] && existsSync(bundlePath) && (await unchanged(recorded))) return 'unchanged';
+  const { code } = await bundleWorkflowsFrom(join(distDir, 'workflows', 'index.js'));
   await writeFile(bundlePath, code);
-  await writeFile(inputsPath, `${JSON.stringify(await hashInputs(bundleSources(code)), null, 1)}\n`);
+  await writeFile(inputsPath, `${JSON.stringify(await hashInputs([...bundleSources(code), BUNDLE_RECIPE]), null, 1)}\n`);
   return 'built';
 }
 
