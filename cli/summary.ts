@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { WorkflowType, issueStatusQuery, type IssueStatus } from '../core/protocol.js';
+import { compareCodeUnits } from '../core/scheduling.js';
 import type { BatonConfig } from '../config/schema.js';
 import { announce, type Logger } from '../base/logger.js';
 import { batonIssue } from '../server/state.js';
@@ -16,7 +17,7 @@ export async function printSummary(client: Client, config: BatonConfig, logger: 
     const status = await client.workflow.getHandle(wf.workflowId, wf.runId).query(issueStatusQuery).catch(() => undefined);
     if (status) statuses.push(status);
   }
-  statuses.sort((a, b) => a.identifier.localeCompare(b.identifier));
+  statuses.sort((a, b) => compareCodeUnits(a.identifier, b.identifier));
   if (statuses.length === 0) {
     announce(logger, 'No issue was dispatched (none matched the trackers’ active states and required labels).');
     return;

@@ -67,7 +67,16 @@ export function compareDispatchOrder(a: SortKey, b: SortKey): number {
   const ca = a.created_at ? Date.parse(a.created_at) : Number.POSITIVE_INFINITY;
   const cb = b.created_at ? Date.parse(b.created_at) : Number.POSITIVE_INFINITY;
   if (ca !== cb) return ca < cb ? -1 : 1;
-  return a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0;
+  return compareCodeUnits(a.identifier, b.identifier);
+}
+
+/**
+ * Plain string order (UTF-16 code units), for identifiers and ISO timestamps: the same on every
+ * host whatever its locale, and it loads no ICU collation data (`localeCompare` maps ~2 MiB of it
+ * into the process on first use).
+ */
+export function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function priorityBucket(priority: number | null): number {

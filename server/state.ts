@@ -21,6 +21,7 @@ import {
   type WatchHeartbeat,
 } from '../core/protocol.js';
 import { pullRequestLine } from '../core/pull-request.js';
+import { compareCodeUnits } from '../core/scheduling.js';
 import type { TokenUsage } from '../core/agent-events.js';
 import type { BatonIssue, IssueResponse, StateResponse, Tokens } from './contract.js';
 
@@ -108,7 +109,7 @@ export async function readDeploymentSnapshot(client: Client, deployment: string,
       );
       for (const status of await Promise.all(batch)) if (status) issues.push(status);
     }
-    issues.sort((a, b) => a.identifier.localeCompare(b.identifier));
+    issues.sort((a, b) => compareCodeUnits(a.identifier, b.identifier));
     return { ok: true, at, orchestrator, issues };
   } catch (err) {
     const timedOut = Boolean((err as { timeout?: boolean }).timeout);
@@ -333,7 +334,7 @@ export function toStateResponse(snapshot: Extract<DeploymentSnapshot, { ok: true
       slots: { held: Object.keys(orchestrator.holders).length, max: orchestrator.view?.maxConcurrentAgents ?? null, waiting: Object.keys(orchestrator.waiting).length },
       pending_candidates: Object.keys(orchestrator.queue).length,
       queued: Object.values(orchestrator.queue)
-        .sort((a, b) => a.queuedAt.localeCompare(b.queuedAt))
+        .sort((a, b) => compareCodeUnits(a.queuedAt, b.queuedAt))
         .map((q) => ({
           issue_identifier: q.issue.identifier,
           issue_id: q.issue.id,

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parsePromptTemplate, renderPrompt } from '../../config/index.js';
 import { BatonError } from '../../core/errors.js';
@@ -59,5 +61,15 @@ describe('prompt rendering (SPEC §5.4, §12)', () => {
     const copy = structuredClone(issue);
     renderPrompt('{{ issue.labels | join: "," }}', { issue });
     expect(issue).toEqual(copy);
+  });
+
+  it('renders dates the same on a host with another locale (one engine locale, not the host’s)', () => {
+    // The built module in a fresh process per locale: node takes its default locale from LANG.
+    const prompt = fileURLToPath(new URL('../../dist/config/prompt.js', import.meta.url));
+    const script = `import(${JSON.stringify(prompt)}).then((m) => process.stdout.write(m.renderPrompt('{{ issue.created_at | date: "%A, %B %-e, %Y" }}', { issue: { created_at: '2026-03-04T05:06:07Z' } })))`;
+    const render = (lang: string) => execFileSync(process.execPath, ['-e', script], { env: { ...process.env, LANG: lang, LC_ALL: lang, TZ: 'UTC' }, encoding: 'utf8' });
+    const german = render('de_DE.UTF-8');
+    expect(german).toBe(render('en_US.UTF-8'));
+    expect(german).toBe('Wednesday, March 4, 2026');
   });
 });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../core/issue.js';
-import { compareDispatchOrder, failureBackoffMs, grantSlots, ineligibilityReason, isRoutable, sortForDispatch, type SlotRequest } from '../../core/scheduling.js';
+import { compareCodeUnits, compareDispatchOrder, failureBackoffMs, grantSlots, ineligibilityReason, isRoutable, sortForDispatch, type SlotRequest } from '../../core/scheduling.js';
 import { entryStateOf, routeIssue, stageForState } from '../../core/routing.js';
 
 const rules = { required_labels: ['Agent'], active_states: ['Todo', 'In Progress', 'In Review'], terminal_states: ['Done', 'Cancelled'] };
@@ -148,5 +148,18 @@ describe('routing a snapshot to a stage', () => {
     expect(stageForState(stages, ' IN PROGRESS ')).toBe('implement');
     expect(entryStateOf(stages, 'implement')).toBe('In Progress');
     expect(entryStateOf(stages, 'nope')).toBeUndefined();
+  });
+
+  // Code-unit order, not the host's collation: upper case before lower, '-' before digits, and no
+  // numeric reading of digit runs — the same on every host.
+  it.each([
+    ['ABC-10', 'ABC-9', -1],
+    ['abc-1', 'ABC-1', 1],
+    ['ABC-1', 'ABC-1', 0],
+    ['A-1', 'A1', -1],
+    ['2026-01-02T00:00:00Z', '2026-01-01T23:59:59Z', 1],
+    ['Émile', 'Zed', 1],
+  ])('compareCodeUnits(%j, %j) is %i', (a, b, sign) => {
+    expect(Math.sign(compareCodeUnits(a, b))).toBe(sign);
   });
 });
