@@ -15,8 +15,9 @@
  */
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { pino, type Logger as PinoLogger, type DestinationStream, type MultiStreamRes } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { Logger as TemporalLogger, LogLevel as TemporalLogLevel, LogMetadata } from '@temporalio/common';
 
 export type Logger = PinoLogger;
@@ -45,7 +46,12 @@ export function dedupeJsonLine(line: string): string {
 /** Keys shown in front of the message on a pretty line instead of among the fields. */
 const PRETTY_PREFIX_KEYS = ['issue_identifier', 'stage'];
 
+/** Loads CommonJS modules on use, from a function that cannot await (a logger is built synchronously). */
+const loadOnUse = createRequire(import.meta.url);
+
 function prettyStream(colorize: boolean): DestinationStream {
+  // Loaded only for pretty output: a service logging JSON (the default off a terminal) never needs it.
+  const pretty = loadOnUse('pino-pretty') as typeof PinoPretty;
   return pretty({
     colorize,
     singleLine: true,

@@ -8,7 +8,6 @@ import { compareCodeUnits } from '../core/scheduling.js';
 import type { BatonConfig } from '../config/schema.js';
 import { announce, type Logger } from '../base/logger.js';
 import { batonIssue } from '../server/state.js';
-import { formatIssueTable } from './status-view.js';
 
 /** The deployment's issues as `baton status` shows them, read from the Temporal visibility store. */
 export async function printSummary(client: Client, config: BatonConfig, logger: Logger): Promise<void> {
@@ -25,6 +24,8 @@ export async function printSummary(client: Client, config: BatonConfig, logger: 
   const rows = statuses.map((s) => ({ issue_identifier: s.identifier, stage: s.stage, state: s.state, status: s.status, attempt: s.attempt }));
   const now = new Date();
   const context = { deployment: config.name, namespace: config.temporal.namespace, temporalUiUrl: null, trackerUrl: () => null, now };
+  // The table layout (cli-table3) loads here, at the end of a run, not with every process.
+  const { formatIssueTable } = await import('./status-view.js');
   const table = formatIssueTable(statuses.map((s) => batonIssue(s, context, new Map())), now, process.stdout.columns || 140);
   announce(logger, `\n${table}\n`, { issues: rows });
 }

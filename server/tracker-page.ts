@@ -8,21 +8,29 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Marked } from 'marked';
+import type { Marked } from 'marked';
 import type { TrackerConfig } from '../config/schema.js';
 import { parseMarkdownIssue } from '../adapters/trackers/markdown-issue.js';
 import { escapeHtml } from './html.js';
 
 export const TRACKER_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:";
 
-const markdown = new Marked({
-  gfm: true,
-  renderer: {
-    html: ({ text }) => escapeHtml(text),
-    link: ({ href, text }) => (/^(https?:|mailto:|#|\/(?!\/))/i.test(href) ? `<a href="${escapeHtml(href)}" rel="noreferrer">${escapeHtml(text)}</a>` : escapeHtml(text)),
-    image: ({ href, text }) => (/^https?:/i.test(href) ? `<img src="${escapeHtml(href)}" alt="${escapeHtml(text)}">` : escapeHtml(text)),
-  },
-});
+let markdown: Promise<Marked> | undefined;
+/** The Markdown renderer, loaded with the first page a browser asks for, not by every process. */
+function markdownRenderer(): Promise<Marked> {
+  markdown ??= import('marked').then(
+    ({ Marked }) =>
+      new Marked({
+        gfm: true,
+        renderer: {
+          html: ({ text }) => escapeHtml(text),
+          link: ({ href, text }) => (/^(https?:|mailto:|#|\/(?!\/))/i.test(href) ? `<a href="${escapeHtml(href)}" rel="noreferrer">${escapeHtml(text)}</a>` : escapeHtml(text)),
+          image: ({ href, text }) => (/^https?:/i.test(href) ? `<img src="${escapeHtml(href)}" alt="${escapeHtml(text)}">` : escapeHtml(text)),
+        },
+      }),
+  );
+  return markdown;
+}
 
 /**
  * The Markdown file behind a file-tracker issue URL, when it lies in that tracker's folder;
@@ -48,7 +56,7 @@ export async function renderFileIssue(file: string, identifier: string): Promise
   const text = await readFile(file, 'utf8');
   const parsed = parseMarkdownIssue(text);
   const head = parsed.ok ? frontMatterTable(parsed.fields) : `<p class="err">${escapeHtml(`This file is not a valid issue: ${parsed.error}`)}</p>`;
-  const body = await markdown.parse(parsed.ok ? parsed.body : text);
+  const body = await (await markdownRenderer()).parse(parsed.ok ? parsed.body : text);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(identifier)}</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:52rem;color:#1d2330;padding:0 1rem}
