@@ -57,18 +57,22 @@ export class ParsedFileCache<T> {
     return entry?.stampTrusted && sameStamp(entry.stamp, stamp) ? entry.value : undefined;
   }
 
-  /** The cached value of `name` if it was parsed from exactly this text (the file was read again). */
-  parsed(name: string, text: string): T | undefined {
+  /**
+   * `name`'s value as just read: the cached one when it was parsed from this very text (same
+   * SHA-256, computed once here), else `parse(text)`. Either way it is remembered under the stamp
+   * taken before the read; a file too recent to trust its stamp is remembered by its text only.
+   */
+  remember(name: string, stamp: FileStamp, text: string, readAtMs: number, parse: (text: string) => T): T {
+    const digest = digestOf(text);
     const entry = this.entries.get(name);
-    return entry && entry.digest === digestOf(text) ? entry.value : undefined;
+    const value = entry && entry.digest === digest ? entry.value : parse(text);
+    this.entries.set(name, { stamp, digest, value, stampTrusted: readAtMs - stamp.mtimeMs >= this.racyWindowMs });
+    return value;
   }
 
-  /**
-   * Remember `value`, parsed from `text`, read from the file as it was stamped before reading it.
-   * A file too recent to trust its stamp is remembered by its text only.
-   */
-  set(name: string, stamp: FileStamp, text: string, value: T, readAtMs: number): void {
-    this.entries.set(name, { stamp, digest: digestOf(text), value, stampTrusted: readAtMs - stamp.mtimeMs >= this.racyWindowMs });
+  /** What is cached for `name`, whatever its stamp (for inspection: no read, no hash). */
+  peek(name: string): T | undefined {
+    return this.entries.get(name)?.value;
   }
 
   /** Drop `name` (Baton just rewrote it). */

@@ -2,9 +2,9 @@
  * The `file` tracker, Baton's embedded default: a folder of Markdown issues, one `*.md` file each,
  * with YAML front matter (profile: spec/adapters/file.md). Every read is one directory scan that
  * stats each file and reads only those whose stamp changed since the last scan (file-cache.ts), and
- * reads asked for at once share one scan (base/fresh-read.ts); every
- * write replaces the file atomically (temp file in the same folder, fsync, rename), so a reader sees
- * the old file or the new one, never a partial one, and drops the file's cache entry.
+ * reads asked for at once share one scan (base/fresh-read.ts); every write replaces the file
+ * atomically (temp file in the same folder, fsync, rename), so a reader sees the old file or the
+ * new one, never a partial one, and drops the file's cache entry.
  */
 import * as nodeFs from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -279,9 +279,7 @@ export class FileTracker implements TrackerAdapter {
     const text = await this.readText(name);
     // Gone (null), or a failed read (EACCES, EIO, EMFILE) that may heal without the file changing: never cached.
     if (typeof text !== 'string') return text;
-    const record = this.cache.parsed(name, text) ?? this.recordOf(name, text);
-    this.cache.set(name, stamp, text, record, readAt);
-    return record;
+    return this.cache.remember(name, stamp, text, readAt, (t) => this.recordOf(name, t));
   }
 
   /** null when the file vanished between listing and reading (renamed or deleted: not an issue now). */

@@ -31,25 +31,25 @@ describe('ParsedFileCache rules', () => {
     { rule: 'mtime ahead of the clock (skew) → not kept', readAt: T - 10_000, lookup: base, hit: false },
   ])('$rule', ({ readAt, lookup, hit }) => {
     const cache = new ParsedFileCache<string>();
-    cache.set('A-1.md', base, 'text', 'parsed', readAt);
+    cache.remember('A-1.md', base, 'text', readAt, () => 'parsed');
     expect(cache.get('A-1.md', lookup)).toBe(hit ? 'parsed' : undefined);
   });
 
   it('a name is never answered from another name', () => {
     const cache = new ParsedFileCache<string>();
-    cache.set('A-1.md', base, 'text', 'parsed', T + W);
+    cache.remember('A-1.md', base, 'text', T + W, () => 'parsed');
     expect(cache.get('A-2.md', base)).toBeUndefined();
   });
 
   it('a racy read replaces the older entry, and its stamp alone answers nothing', () => {
     const cache = new ParsedFileCache<string>();
-    cache.set('A-1.md', base, 'old text', 'old', T + W);
+    cache.remember('A-1.md', base, 'old text', T + W, () => 'old');
     const newer = { ...base, mtimeMs: T + 10 * W };
-    cache.set('A-1.md', newer, 'new text', 'new', T + 10 * W);
+    cache.remember('A-1.md', newer, 'new text', T + 10 * W, () => 'new');
     expect(cache.get('A-1.md', base)).toBeUndefined();
     expect(cache.get('A-1.md', newer)).toBeUndefined();
-    expect(cache.parsed('A-1.md', 'new text')).toBe('new');
-    expect(cache.parsed('A-1.md', 'old text')).toBeUndefined();
+    expect(cache.remember('A-1.md', newer, 'new text', T + 10 * W, () => 'parsed again')).toBe('new');
+    expect(cache.remember('A-1.md', newer, 'old text', T + 10 * W, () => 'parsed again')).toBe('parsed again');
   });
 
   it.each([
@@ -59,13 +59,13 @@ describe('ParsedFileCache rules', () => {
     { rule: 'same text under another name → parsed again (the record names its file)', name: 'A-2.md', text: 'state: Todo', readAt: T, hit: false },
   ])('$rule', ({ name, text, readAt, hit }) => {
     const cache = new ParsedFileCache<string>();
-    cache.set('A-1.md', base, 'state: Todo', 'parsed', readAt);
-    expect(cache.parsed(name, text)).toBe(hit ? 'parsed' : undefined);
+    cache.remember('A-1.md', base, 'state: Todo', readAt, () => 'parsed');
+    expect(cache.remember(name, base, text, readAt, () => 'parsed again')).toBe(hit ? 'parsed' : 'parsed again');
   });
 
   it('forget drops one file; retain keeps only the names of the latest scan', () => {
     const cache = new ParsedFileCache<string>();
-    for (const name of ['a.md', 'b.md', 'c.md']) cache.set(name, base, name, name, T + W);
+    for (const name of ['a.md', 'b.md', 'c.md']) cache.remember(name, base, name, T + W, () => name);
     cache.forget('a.md');
     expect(cache.get('a.md', base)).toBeUndefined();
     cache.retain(new Set(['c.md']));
@@ -168,14 +168,13 @@ describe('the file tracker reads only changed files', () => {
   it('a file written just now is read again on each poll but parsed once while its text is unchanged', async () => {
     const t = tracker();
     await writeAged('A-3.md', 'Done', new Date());
-    const text = await nodeFs.readFile(path.join(dir, 'A-3.md'), 'utf8');
     await t.poll(['Todo'], []);
-    const first = cache.parsed('A-3.md', text);
+    const first = cache.peek('A-3.md');
     expect(first?.fields).toMatchObject({ state: 'Done' });
     reads = [];
     await t.poll(['Todo'], []);
     expect(reads).toEqual(['A-3.md']);
-    expect(cache.parsed('A-3.md', text)).toBe(first);
+    expect(cache.peek('A-3.md')).toBe(first); // the same object: not parsed again
     await writeAged('A-3.md', 'Todo', new Date());
     expect((await states(t))['A-3']).toBe('Todo');
   });
