@@ -21,7 +21,7 @@ export const PREBUILT_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js
 
 const noop = () => undefined;
 /** webpack's progress lines are noise to a user; its errors are not. */
-export const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
 
 /**
  * The bundle's inline source map: file and line of each generated line, no columns and no copy of

@@ -70,11 +70,6 @@ export class ParsedFileCache<T> {
     return value;
   }
 
-  /** What is cached for `name`, whatever its stamp (for inspection: no read, no hash). */
-  peek(name: string): T | undefined {
-    return this.entries.get(name)?.value;
-  }
-
   /** Drop `name` (Baton just rewrote it). */
   forget(name: string): void {
     this.entries.delete(name);

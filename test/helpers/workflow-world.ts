@@ -45,6 +45,11 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
+/** A stage for tests: runs in `state` with the command backend and moves the issue to `moveTo`. */
+export function stageView(name: string, state: string, moveTo: string, patch: Partial<StageView> = {}): StageView {
+  return { name, states: [state], backend: 'command', on_success: { move_to: moveTo, add_labels: [], remove_labels: [] }, ...patch };
+}
+
 export function testView(stages: StageView[], patch: Partial<ConfigView> = {}): ConfigView {
   return {
     hash: 'view-1',

@@ -8,9 +8,8 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { StageView } from '../../core/protocol.js';
 import { BUNDLE_DEVTOOL, escapeNonAscii } from '../../runtime/workflow-bundle.js';
-import { timeSkippingEnv, testView, untilStatus, withWorker, WorkflowWorld } from '../helpers/workflow-world.js';
+import { stageView, timeSkippingEnv, testView, untilStatus, withWorker, WorkflowWorld } from '../helpers/workflow-world.js';
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
@@ -58,13 +57,7 @@ describe('a workflow stack trace', () => {
   });
 
   it('names the workflow source file and line of what a waiting workflow waits on', async () => {
-    const review: StageView = {
-      name: 'review',
-      states: ['In Review'],
-      backend: 'command',
-      on_success: { move_to: 'Done', add_labels: [], remove_labels: [] },
-      gate: { wait_for: 'approval', on_reject: 'review', max_rework: 1 },
-    };
+    const review = stageView('review', 'In Review', 'Done', { gate: { wait_for: 'approval', on_reject: 'review', max_rework: 1 } });
     const world = new WorkflowWorld(env, 'TRACE-1', 'In Review');
     const stack = await withWorker(world, async () => {
       const handle = await world.start(testView([review]));

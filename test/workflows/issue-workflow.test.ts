@@ -8,17 +8,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { approveUpdate, cancelUpdate, rejectUpdate, retryUpdate, type IssueStatus, type StageView } from '../../core/protocol.js';
 import { initialMachine } from '../../core/stage-machine.js';
-import { timeSkippingEnv, testView, untilStatus, withWorker, WorkflowWorld } from '../helpers/workflow-world.js';
+import { stageView, timeSkippingEnv, testView, untilStatus, withWorker, WorkflowWorld } from '../helpers/workflow-world.js';
 
-const plan: StageView = { name: 'plan', states: ['Todo'], backend: 'command', on_success: { move_to: 'In Progress', add_labels: [], remove_labels: [] } };
-const implement: StageView = { name: 'implement', states: ['In Progress'], backend: 'command', on_success: { move_to: 'In Review', add_labels: [], remove_labels: [] } };
-const review: StageView = {
-  name: 'review',
-  states: ['In Review'],
-  backend: 'command',
-  on_success: { move_to: 'Done', add_labels: [], remove_labels: [] },
-  gate: { wait_for: 'approval', on_reject: 'implement', max_rework: 1 },
-};
+const plan = stageView('plan', 'Todo', 'In Progress');
+const implement = stageView('implement', 'In Progress', 'In Review');
+const review = stageView('review', 'In Review', 'Done', { gate: { wait_for: 'approval', on_reject: 'implement', max_rework: 1 } });
 const stages = [plan, implement, review];
 
 // A fresh time-skipping server per test: a workflow a test leaves behind (held, or with a task

@@ -8,25 +8,17 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { approveUpdate, pullRequestSignal, type IssueStatus, type StageView } from '../../core/protocol.js';
+import { approveUpdate, pullRequestSignal, type IssueStatus } from '../../core/protocol.js';
 import { initialMachine } from '../../core/stage-machine.js';
-import { testView, timeSkippingEnv, untilStatus, withWorker, WorkflowWorld } from '../helpers/workflow-world.js';
+import { stageView, testView, timeSkippingEnv, untilStatus, withWorker, WorkflowWorld } from '../helpers/workflow-world.js';
 import { prView, PullRequestWorld } from '../helpers/pull-request-world.js';
 
-const implement: StageView = {
-  name: 'implement',
-  states: ['In Progress'],
-  backend: 'command',
-  on_success: { move_to: 'In Review', add_labels: [], remove_labels: [] },
-  gate: { wait_for: 'checks', on_reject: 'implement', max_rework: 2 },
-};
-const review: StageView = {
-  name: 'review',
-  states: ['In Review'],
+const implement = stageView('implement', 'In Progress', 'In Review', { gate: { wait_for: 'checks', on_reject: 'implement', max_rework: 2 } });
+const review = stageView('review', 'In Review', 'Done', {
   backend: 'none',
   on_success: { move_to: 'Done', add_labels: [], remove_labels: [], merge_pull_request: { method: 'squash', delete_branch: true } },
   gate: { wait_for: 'review', on_reject: 'implement', on_closed: 'implement', max_rework: 2 },
-};
+});
 const stages = [implement, review];
 
 // A fresh time-skipping server per test: a workflow a test leaves behind (held, or with a task
