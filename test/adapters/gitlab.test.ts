@@ -209,6 +209,14 @@ describe('reads (SPEC §11.1)', () => {
     expect(fake.requests.filter((r) => r.route === 'list-links')).toEqual([]);
   });
 
+  it('re-reads by iid that arrive together share one listing, each caller getting its own issue', async () => {
+    const ids = Array.from({ length: 10 }, () => String(fake.addIssue({ labels: [`${P}Review`] }).iid));
+    const t = tracker();
+    const answers = await Promise.all(ids.map((id) => t.fetchIssuesByIds([id])));
+    expect(answers.map((found) => found.map((i) => i.id))).toEqual(ids.map((id) => [id]));
+    expect(fake.requests.filter((r) => r.route === 'list-issues'), 'the first read, then one for the nine that asked while it ran').toHaveLength(2);
+  });
+
   it('refreshes by iid in one request, omitting deleted issues; a malformed requested record fails the read, a malformed candidate is dropped', async () => {
     const a = fake.addIssue({ labels: [`${P}Review`] });
     const b = fake.addIssue({ state: 'closed' });

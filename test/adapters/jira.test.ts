@@ -235,6 +235,14 @@ describe('reads (SPEC §11.1)', () => {
     expect(error.message).toContain(bad.id);
   });
 
+  it('re-reads by id that arrive together share one search, each caller getting its own issue', async () => {
+    const ids = Array.from({ length: 10 }, () => fake.store.addIssue({ status: 'In Progress' }).id);
+    const jira = tracker();
+    const answers = await Promise.all(ids.map((id) => jira.fetchIssuesByIds([id])));
+    expect(answers.map((found) => found.map((i) => i.id))).toEqual(ids.map((id) => [id]));
+    expect(fake.requestCount, 'the first read, then one for the nine that asked while it ran').toBe(2);
+  });
+
   it('refreshes by id, omitting issues outside the project and issues Jira says no longer exist', async () => {
     const { store } = fake;
     store.addProject('OPS', 'Operations');

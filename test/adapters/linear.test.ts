@@ -176,6 +176,25 @@ describe('reads (SPEC §11.1)', () => {
     expect(error.message).toContain(bad.id);
   });
 
+  it('re-reads by id that arrive together share a request, and a malformed one fails only its own caller', async () => {
+    // Through createTracker, as Baton builds every adapter (the joining is joined-id-reads.ts's).
+    const { store } = fake;
+    const issues = Array.from({ length: 10 }, (_, i) => store.addIssue({ title: `stage ${i}` }));
+    const linear = await createTracker(config(), { logger: pino({ level: 'silent' }), env: {} });
+    const answers = await Promise.all(issues.map((issue) => linear.fetchIssuesByIds([issue.id])));
+    expect(answers.map((found) => found.map((i) => i.id))).toEqual(issues.map((issue) => [issue.id]));
+    expect(fake.requestCount, 'the first read, then one for the nine that asked while it ran').toBe(2);
+
+    store.patchIssue(issues[3]!.id, { title: '' }); // schema-valid, unusable as an Issue title
+    fake.resetCounters();
+    const settled = await Promise.allSettled(issues.map((issue) => linear.fetchIssuesByIds([issue.id])));
+    expect(settled.map((r) => r.status)).toEqual(issues.map((_, i) => (i === 3 ? 'rejected' : 'fulfilled')));
+    const failed = settled[3] as PromiseRejectedResult;
+    expect((failed.reason as BatonError).category).toBe(ErrorCategory.trackerResponse);
+    // the first alone, the nine joined (refused for the bad record), then each of the nine alone
+    expect(fake.requestCount).toBe(11);
+  });
+
   it('refreshes by id with full snapshots, omitting ids that are gone or outside the project', async () => {
     const { store } = fake;
     store.addProject('elsewhere', 'Other project');

@@ -10,6 +10,7 @@ import { BatonError, ErrorCategory } from '../../../core/errors.js';
 import { normalizeState, type BlockerRef, type Issue } from '../../../core/issue.js';
 import type { Logger } from '../../../base/logger.js';
 import type { AgentToolResult, AgentToolSpec, PollResult, TrackerAdapter, TrackerContext } from '../types.js';
+import { joinIdReads } from '../joined-id-reads.js';
 import { GitlabClient, nextPage } from './client.js';
 import { malformedResponse } from './errors.js';
 import { blockersFromLinks, GitlabLinkSchema, normalizeGitlabIssue, type GitlabIssue, type Normalized } from './normalize.js';
@@ -166,10 +167,14 @@ export class GitlabTracker implements TrackerAdapter {
     });
   }
 
-  async fetchIssuesByIds(ids: readonly string[]): Promise<Issue[]> {
+  /** Re-reads by id that arrive together share one listing by iid (joined-id-reads.ts). */
+  private readonly readByIds = joinIdReads(async (ids) => {
     const iids = this.iidsOf(ids);
-    if (iids.length === 0) return [];
-    return this.strict(await this.readByIids(iids));
+    return iids.length === 0 ? [] : this.strict(await this.readByIids(iids));
+  });
+
+  async fetchIssuesByIds(ids: readonly string[]): Promise<Issue[]> {
+    return this.readByIds(ids);
   }
 
   /**

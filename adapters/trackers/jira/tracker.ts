@@ -10,6 +10,7 @@ import { normalizeLabels, normalizeState, type Issue } from '../../../core/issue
 import type { TrackerConfig } from '../../../config/schema.js';
 import type { Logger } from '../../../base/logger.js';
 import type { AgentToolResult, AgentToolSpec, IssueKey, PollResult, PullRequestLink, TrackerAdapter, TrackerContext } from '../types.js';
+import { joinIdReads } from '../joined-id-reads.js';
 import { textToAdf } from './adf.js';
 import { JiraApi } from './client.js';
 import { buildReadJql } from './jql.js';
@@ -84,10 +85,11 @@ export class JiraTracker implements TrackerAdapter {
     return (await this.read(states, [])).candidates;
   }
 
+  /** Re-reads by id that arrive together share one search (joined-id-reads.ts). */
+  private readonly readByIds = joinIdReads(async (ids) => (await this.read([], ids)).inflight);
+
   async fetchIssuesByIds(ids: readonly string[]): Promise<Issue[]> {
-    const unique = [...new Set(ids)];
-    if (unique.length === 0) return [];
-    return (await this.read([], unique)).inflight;
+    return this.readByIds(ids);
   }
 
   async poll(activeStates: readonly string[], inflightIds: readonly string[]): Promise<PollResult> {

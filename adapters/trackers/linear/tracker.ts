@@ -9,6 +9,7 @@ import { normalizeLabels, normalizeState, type Issue } from '../../../core/issue
 import type { TrackerConfig } from '../../../config/schema.js';
 import type { Logger } from '../../../base/logger.js';
 import type { AgentToolResult, AgentToolSpec, IssueKey, PollResult, PullRequestLink, TrackerAdapter, TrackerContext } from '../types.js';
+import { joinIdReads } from '../joined-id-reads.js';
 import { LinearApi } from './client.js';
 import { candidateFilter, CursorTrail, inflightFilter } from './filters.js';
 import { normalizeLinearIssue, type LinearNormalizeContext } from './normalize.js';
@@ -91,10 +92,11 @@ export class LinearTracker implements TrackerAdapter {
     return (await this.read({ states, ids: [] })).candidates;
   }
 
+  /** Re-reads by id that arrive together share one query (joined-id-reads.ts). */
+  private readonly readByIds = joinIdReads(async (ids) => (await this.read({ states: [], ids })).inflight);
+
   async fetchIssuesByIds(ids: readonly string[]): Promise<Issue[]> {
-    const unique = [...new Set(ids)];
-    if (unique.length === 0) return [];
-    return (await this.read({ states: [], ids: unique })).inflight;
+    return this.readByIds(ids);
   }
 
   async poll(activeStates: readonly string[], inflightIds: readonly string[]): Promise<PollResult> {
