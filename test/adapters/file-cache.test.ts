@@ -7,15 +7,31 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_RACY_WINDOW_MS, ParsedFileCache, type FileStamp } from '../../adapters/trackers/file-cache.js';
+import { COARSE_RACY_WINDOW_MS, FINE_RACY_WINDOW_MS, ParsedFileCache, racyWindowMs, type FileStamp } from '../../adapters/trackers/file-cache.js';
 import { createFileTracker, type FileTrackerFs } from '../../adapters/trackers/file.js';
 import type { RawRecord } from '../../adapters/trackers/local-tracker.js';
 import type { TrackerConfig } from '../../config/schema.js';
 import { silentLogger } from '../../base/logger.js';
 
 const T = 1_700_000_000_000;
-const W = DEFAULT_RACY_WINDOW_MS;
+/** `base` is stamped on a whole second, as a coarse filesystem stamps: its window is the long one. */
+const W = COARSE_RACY_WINDOW_MS;
 const base: FileStamp = { mtimeMs: T, ctimeMs: T, size: 100, ino: 7 };
+/** Stamped to the nanosecond, as ext4, XFS, tmpfs or APFS stamp. */
+const F = T + 0.123456;
+const fine: FileStamp = { ...base, mtimeMs: F, ctimeMs: F };
+
+describe('racyWindowMs', () => {
+  it.each([
+    { stamp: 'a whole second (ext3, HFS+)', mtimeMs: T, windowMs: COARSE_RACY_WINDOW_MS },
+    { stamp: 'two seconds (FAT)', mtimeMs: T + 2_000, windowMs: COARSE_RACY_WINDOW_MS },
+    { stamp: 'ten milliseconds (exFAT)', mtimeMs: T + 10, windowMs: COARSE_RACY_WINDOW_MS },
+    { stamp: 'a millisecond off a 10 ms boundary', mtimeMs: T + 7, windowMs: FINE_RACY_WINDOW_MS },
+    { stamp: 'nanoseconds (ext4, XFS, tmpfs, APFS)', mtimeMs: F, windowMs: FINE_RACY_WINDOW_MS },
+  ])('$stamp → $windowMs ms', ({ mtimeMs, windowMs }) => {
+    expect(racyWindowMs(mtimeMs)).toBe(windowMs);
+  });
+});
 
 describe('ParsedFileCache rules', () => {
   it.each([
@@ -29,9 +45,12 @@ describe('ParsedFileCache rules', () => {
     { rule: 'read within the racy window of its write → not kept', readAt: T + W - 1, lookup: base, hit: false },
     { rule: 'read in the same instant as the write → not kept', readAt: T, lookup: base, hit: false },
     { rule: 'mtime ahead of the clock (skew) → not kept', readAt: T - 10_000, lookup: base, hit: false },
-  ])('$rule', ({ readAt, lookup, hit }) => {
+    { rule: 'a fine stamp, read one short window after the write → hit', stamp: fine, readAt: F + FINE_RACY_WINDOW_MS, lookup: fine, hit: true },
+    { rule: 'a fine stamp, read just inside its short window → not kept', stamp: fine, readAt: F + FINE_RACY_WINDOW_MS - 1, lookup: fine, hit: false },
+    { rule: 'a coarse stamp, read one short window after the write → not kept', readAt: T + FINE_RACY_WINDOW_MS, lookup: base, hit: false },
+  ])('$rule', ({ stamp = base, readAt, lookup, hit }: { stamp?: FileStamp; readAt: number; lookup: FileStamp; hit: boolean }) => {
     const cache = new ParsedFileCache<string>();
-    cache.remember('A-1.md', base, 'text', readAt, () => 'parsed');
+    cache.remember('A-1.md', stamp, 'text', readAt, () => 'parsed');
     expect(cache.get('A-1.md', lookup)).toBe(hit ? 'parsed' : undefined);
   });
 
@@ -126,7 +145,8 @@ describe('the file tracker reads only changed files', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'baton-file-cache-'));
     reads = [];
     parses = [];
-    cache = new CountingCache();
+    // One fixed window that no poll here outlasts, however loaded the machine: "written just now" stays racy.
+    cache = new CountingCache(60_000);
     for (const name of ['A-1.md', 'A-2.md', 'A-3.md']) await writeAged(name, 'Todo');
   });
 
@@ -160,6 +180,22 @@ describe('the file tracker reads only changed files', () => {
     await nodeFs.rename(tmp, path.join(dir, 'A-1.md'));
     expect((await states(t))['A-1']).toBe('Done');
     expect(reads).toEqual(['A-1.md']);
+  });
+
+  it('with the window its stamps call for, a file stamped finely a moment ago is trusted after one read', async () => {
+    cache = new ParsedFileCache<RawRecord>(); // the tracker's own: the window follows each stamp
+    const t = tracker();
+    const file = path.join(dir, 'A-3.md');
+    await writeAged('A-3.md', 'Todo', new Date());
+    // 150 ms ago, to the microsecond (utimes takes seconds): past the short window, inside the long one.
+    const moment = (Date.now() - 150) / 1000 + 0.000_321;
+    await nodeFs.utimes(file, moment, moment);
+    const { mtimeMs } = await nodeFs.stat(file);
+    expect(racyWindowMs(mtimeMs), 'this filesystem keeps sub-10 ms times').toBe(FINE_RACY_WINDOW_MS);
+    await t.poll(['Todo'], []);
+    reads = [];
+    await t.poll(['Todo'], []);
+    expect(reads).toEqual([]);
   });
 
   it('a file written just now is re-read on every poll until it is older than the racy window', async () => {
