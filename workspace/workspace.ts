@@ -17,7 +17,7 @@
  *   process the hook started. Their environment is the host's minus every tracker secret, plus
  *   `BATON_ISSUE_ID`, `BATON_ISSUE_IDENTIFIER`, `BATON_STAGE` and `BATON_WORKSPACE`.
  */
-import { lstat, mkdir, readlink, rm, stat, statfs } from 'node:fs/promises';
+import { lstat, mkdir, readlink, realpath, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { BatonConfig } from '../config/schema.js';
 import { BatonError, ErrorCategory, isBatonError, oneLine } from '../core/errors.js';
@@ -128,9 +128,14 @@ function diskTrouble(where: string, code?: string, output = ''): string | undefi
  * `target` made absolute with every symlink resolved, one segment at a time; the first missing
  * segment and everything after it are kept as written. Unlike `realpath`, this works for paths
  * that do not exist yet and for dangling symlinks, which is what a containment check needs.
+ * A path that exists whole is `realpath`'s answer, which is the same and costs one call instead
+ * of one `lstat` per segment (seven checks of a six-deep path per stage run); anything `realpath`
+ * refuses (a missing segment, a dangling link, a loop, a permission) takes the walk below.
  */
 export async function canonicalizePath(target: string, hops = 0): Promise<string> {
   const absolute = path.resolve(target);
+  const whole = await realpath(absolute).catch(() => null);
+  if (whole !== null) return whole;
   const segments = absolute.split(path.sep).filter(Boolean);
   let current = path.parse(absolute).root;
   for (let i = 0; i < segments.length; i++) {

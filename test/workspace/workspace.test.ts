@@ -262,6 +262,7 @@ describe('§17.2 workspace manager and safety', () => {
     await symlink(path.join(root, 'inner'), path.join(root, 'ALIAS'));
     await symlink(path.join(root, 'loop-b'), path.join(root, 'loop-a'));
     await symlink(path.join(root, 'loop-a'), path.join(root, 'loop-b'));
+    await symlink(path.join(outside, 'not-yet'), path.join(root, 'DANGLING-OUT'));
     const cases: [string, string, string][] = [
       ['through a symlinked root', path.join(linkedRoot, 'MT-1'), path.join(root, 'MT-1')],
       ['a link that stays inside', path.join(root, 'ALIAS'), path.join(root, 'inner')],
@@ -272,6 +273,8 @@ describe('§17.2 workspace manager and safety', () => {
     const failures: [string, string, string][] = [
       ['link back to the root', path.join(root, 'SELF'), 'workspace_equals_root'],
       ['symlink loop', path.join(root, 'loop-a'), 'workspace_path_unreadable'],
+      // realpath refuses a dangling link; the walk follows it to where it would lead.
+      ['a dangling link leading out of the root', path.join(root, 'DANGLING-OUT', 'x'), 'workspace_symlink_escape'],
       ['sibling with a common prefix', `${root}-other/x`, 'workspace_outside_root'],
     ];
     for (const [label, candidate, category] of failures) {
