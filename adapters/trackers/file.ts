@@ -1,12 +1,13 @@
 /**
  * The `file` tracker, Baton's embedded default: a folder of Markdown issues, one `*.md` file each,
  * with YAML front matter (profile: spec/adapters/file.md). Every read is one directory scan that
- * stats each file and reads only those whose stamp changed since the last scan (file-cache.ts), and
- * reads asked for at once share one scan (base/fresh-read.ts); every write replaces the file
- * atomically (temp file in the same folder, fsync, rename), so a reader sees the old file or the
- * new one, never a partial one, and drops the file's cache entry.
+ * stats each file (file-stamps.ts) and reads only those whose stamp changed since the last scan
+ * (file-cache.ts), and reads asked for at once share one scan (base/fresh-read.ts); every write
+ * replaces the file atomically (temp file in the same folder, fsync, rename), so a reader sees the
+ * old file or the new one, never a partial one, and drops the file's cache entry.
  */
 import * as nodeFs from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,7 +28,8 @@ import {
   type LocalSnapshot,
   type RawRecord,
 } from './local-tracker.js';
-import { ParsedFileCache, type FileStamp } from './file-cache.js';
+import { ParsedFileCache } from './file-cache.js';
+import { FolderStamper, type Stamped } from './file-stamps.js';
 import { isIssueFileName, watchIssueFolder } from './file-watch.js';
 import {
   appendComment,
@@ -113,6 +115,8 @@ export class FileTracker implements TrackerAdapter {
   private readonly warned = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly cache: ParsedFileCache<RawRecord>;
+  /** Stats each scan's files, inline while the folder answers fast (file-stamps.ts). */
+  private readonly stamper: FolderStamper;
   /** Callers asking at once share one scan (base/fresh-read.ts): N revalidating activities cost two scans, not N. */
   private readonly scan: () => Promise<LocalSnapshot> = freshSharedRead(() => this.scanFolder());
 
@@ -134,6 +138,8 @@ export class FileTracker implements TrackerAdapter {
     this.now = deps.now ?? (() => new Date());
     this.cache = deps.cache ?? new ParsedFileCache<RawRecord>();
     this.logger = ctx.logger.child({ tracker: config.name, tracker_kind: 'file' });
+    // An injected fs without statSync (a test's) is stat'ed through its own promise calls.
+    this.stamper = new FolderStamper(deps.fs ? { stat: (f) => this.fs.stat(f) } : { stat: (f) => nodeFs.stat(f), statSync }, this.logger);
   }
 
   async fetchIssuesByStates(states: readonly string[]): Promise<Issue[]> {
@@ -251,9 +257,10 @@ export class FileTracker implements TrackerAdapter {
         { cause: err },
       );
     }
+    const stamps = await this.stamper.stampAll(this.dir, names);
     const records: RawRecord[] = [];
     for (let i = 0; i < names.length; i += READ_BATCH) {
-      const batch = await Promise.all(names.slice(i, i + READ_BATCH).map((name) => this.cachedRecord(name)));
+      const batch = await Promise.all(names.slice(i, i + READ_BATCH).map((name, j) => this.cachedRecord(name, stamps[i + j]!)));
       for (const record of batch) if (record) records.push(record);
     }
     this.cache.retain(new Set(names));
@@ -263,15 +270,11 @@ export class FileTracker implements TrackerAdapter {
   }
 
   /** The file's record from the cache when its stamp is unchanged, else read and (maybe) cached. */
-  private async cachedRecord(name: string): Promise<RawRecord | null> {
-    let stamp: FileStamp;
-    try {
-      const st = await this.fs.stat(path.join(this.dir, name));
-      stamp = { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, ino: st.ino };
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return null;
-      return this.readRecord(name);
-    }
+  private async cachedRecord(name: string, stamped: Stamped): Promise<RawRecord | null> {
+    if (stamped.kind === 'gone') return null;
+    // Not stat'able (EACCES, EIO): the read says why, and nothing is cached.
+    if (stamped.kind === 'unstamped') return this.readRecord(name);
+    const { stamp } = stamped;
     const hit = this.cache.get(name, stamp);
     if (hit) return hit;
     // Stamped before reading: a write racing this read leaves a newer stamp, so the next scan re-reads.
