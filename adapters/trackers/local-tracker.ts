@@ -137,7 +137,11 @@ function duplicates(issues: readonly Issue[]): Map<Issue, string> {
   const flagged = new Map<Issue, string>();
   for (const key of ['id', 'identifier'] as const) {
     const groups = new Map<string, Issue[]>();
-    for (const issue of issues) groups.set(issue[key], [...(groups.get(issue[key]) ?? []), issue]);
+    for (const issue of issues) {
+      const group = groups.get(issue[key]);
+      if (group) group.push(issue);
+      else groups.set(issue[key], [issue]);
+    }
     for (const [value, group] of groups) {
       if (group.length < 2) continue;
       for (const issue of group) flagged.set(issue, `${key} \`${value}\` is used by ${group.length} records`);
