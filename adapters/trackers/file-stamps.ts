@@ -25,9 +25,9 @@ export interface StatCalls {
 }
 
 /** Inline stats a scan may spend before the folder is stat'ed through the thread pool from then on. */
-export const INLINE_STAT_BUDGET_MS = 20;
+const INLINE_STAT_BUDGET_MS = 20;
 /** A local stat takes microseconds; one that takes this long went to a disk or a network. */
-export const SLOW_STAT_MS = 0.2;
+const SLOW_STAT_MS = 0.2;
 /** Slow stats a scan must see before it judges the folder slow (one hiccup is not a slow folder). */
 const MIN_SLOW_STATS = 3;
 /** Stats in flight at once through the thread pool. */

@@ -14,7 +14,7 @@ import { BatonError, ErrorCategory } from '../../core/errors.js';
 import type { Issue } from '../../core/issue.js';
 import { freshBatchedRead } from '../../base/fresh-read.js';
 
-export type ReadByIds = (ids: readonly string[]) => Promise<Issue[]>;
+type ReadByIds = (ids: readonly string[]) => Promise<Issue[]>;
 
 const aboutOneRecord = (err: unknown): boolean => err instanceof BatonError && err.category === ErrorCategory.trackerResponse;
 
